@@ -1,0 +1,14 @@
+//! The Semantic EQ parameter space.
+//!
+//! Everything that needs to know what a five-band EQ setting *is* (the engine,
+//! the command-line tool, training, evaluation, the editor's curve, the tests)
+//! goes through this crate, so ranges and formulas live in exactly one place.
+
+pub mod params;
+pub mod response;
+
+pub use params::{
+    BAND_COUNT, BANDS, Band, BandKind, BandSpec, EqParams, NUM_PARAMS, PARAMS, ParamError,
+    ParamScale, ParamSpec, SHELF_Q,
+};
+pub use response::{BiquadCoeffs, MAX_FREQ_RATIO, band_coeffs, cascade_magnitude_db};

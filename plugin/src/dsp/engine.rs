@@ -1,0 +1,352 @@
+//! [`EqEngine`]: five cascaded biquads per channel, driven by smoothed targets.
+
+use super::coeffs::{StageCoeffs, stage_coeffs};
+use super::kernel::{self, Cascade, ChannelState, Interleaved, Planar};
+use super::smoother::Ramp;
+use semantic_eq_model::{BAND_COUNT, BANDS, EqParams, NUM_PARAMS, SHELF_Q};
+
+/// Coefficients are recomputed every `GRID` samples, counted from the
+/// engine's start, and interpolated linearly per sample in between.
+pub const GRID: usize = 32;
+/// Most channels one engine processes.
+pub const MAX_CHANNELS: usize = 8;
+/// Supported sample rates, Hz.
+pub const SAMPLE_RATE_RANGE_HZ: (f64, f64) = (22_050.0, 384_000.0);
+/// Default time for a target change to take full effect.
+pub const DEFAULT_SMOOTHING_MS: f64 = 20.0;
+/// `amount` range: 0 = flat, 1 = the EQ as set, 2 = twice every gain.
+pub const AMOUNT_RANGE: (f64, f64) = (0.0, 2.0);
+/// Output gain range, dB.
+pub const OUTPUT_DB_RANGE: (f64, f64) = (-24.0, 24.0);
+/// Inputs beyond ±this (120 dB over full scale) are clipped, so that even
+/// +24 dB on every band cannot overflow f32 on the way out.
+pub const INPUT_LIMIT: f64 = 1.0e6;
+
+/// Smoothed values: the 13 EQ parameters normalised to [0, 1] (dB and
+/// log-frequency, so sweeps move evenly), then amount, then output dB.
+const AMOUNT_SLOT: usize = NUM_PARAMS;
+const OUTPUT_SLOT: usize = NUM_PARAMS + 1;
+const SLOTS: usize = NUM_PARAMS + 2;
+
+/// Why an engine could not be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    #[error("{0} channels are not supported (1 to {MAX_CHANNELS})")]
+    Channels(usize),
+    #[error("a sample rate of {0} Hz is not supported (22050 to 384000)")]
+    SampleRate(f64),
+}
+
+/// Everything the engine can be told to aim for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Targets {
+    /// The EQ at 100 % amount.
+    pub eq: EqParams,
+    /// Gain scale, 0..=2 (1 = 100 %).
+    pub amount: f64,
+    /// Output gain applied after the EQ, dB.
+    pub output_db: f64,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Self {
+            eq: EqParams::default(),
+            amount: 1.0,
+            output_db: 0.0,
+        }
+    }
+}
+
+impl Targets {
+    /// The nearest valid targets; NaN falls back to neutral values.
+    pub fn sanitized(&self) -> Self {
+        let finite_or = |v: f64, d: f64| if v.is_nan() { d } else { v };
+        Self {
+            eq: self.eq.clamped(),
+            amount: finite_or(self.amount, 1.0).clamp(AMOUNT_RANGE.0, AMOUNT_RANGE.1),
+            output_db: finite_or(self.output_db, 0.0).clamp(OUTPUT_DB_RANGE.0, OUTPUT_DB_RANGE.1),
+        }
+    }
+
+    fn to_slots(self) -> [f64; SLOTS] {
+        let n = self.eq.to_normalized();
+        std::array::from_fn(|i| match i {
+            AMOUNT_SLOT => self.amount,
+            OUTPUT_SLOT => self.output_db,
+            _ => n[i],
+        })
+    }
+}
+
+/// The realtime EQ: smoothing, coefficient grid and filter cascade for 1 to
+/// [`MAX_CHANNELS`] channels. It never allocates after [`EqEngine::new`].
+#[derive(Clone, Debug)]
+pub struct EqEngine {
+    /// Hz.
+    sample_rate: f64,
+    /// Channels in every buffer handed to `process_*`.
+    channels: usize,
+    /// Samples processed since the engine started (or was reset); the grid
+    /// and the ramps are counted on it.
+    pos: u64,
+    /// Length of a ramp started by [`EqEngine::set_targets`], samples.
+    smoothing_samples: u64,
+    /// The last targets accepted (sanitised).
+    targets: Targets,
+    /// One ramp per smoothed slot.
+    ramps: [Ramp; SLOTS],
+    /// A ramp was retargeted or is still moving, so the next grid point must
+    /// recompute coefficients.
+    dirty: bool,
+    /// Coefficients the current grid segment arrives at.
+    seg_end: Cascade,
+    /// Coefficients used for the most recent sample.
+    cur: Cascade,
+    /// Per-sample increment of `cur` while `moving`.
+    step: Cascade,
+    /// Coefficients differ across the current segment.
+    moving: bool,
+    /// Filter memory per channel.
+    state: [ChannelState; MAX_CHANNELS],
+}
+
+impl EqEngine {
+    /// An engine with a flat EQ, amount 100 % and 0 dB output.
+    pub fn new(sample_rate: f64, channels: usize) -> Result<Self, EngineError> {
+        if !(1..=MAX_CHANNELS).contains(&channels) {
+            return Err(EngineError::Channels(channels));
+        }
+        if !(sample_rate >= SAMPLE_RATE_RANGE_HZ.0 && sample_rate <= SAMPLE_RATE_RANGE_HZ.1) {
+            return Err(EngineError::SampleRate(sample_rate));
+        }
+        let targets = Targets::default();
+        let mut engine = Self {
+            sample_rate,
+            channels,
+            pos: 0,
+            smoothing_samples: 0,
+            targets,
+            ramps: targets.to_slots().map(Ramp::constant),
+            dirty: true,
+            seg_end: Cascade::IDENTITY,
+            cur: Cascade::IDENTITY,
+            step: Cascade::ZERO,
+            moving: false,
+            state: [ChannelState::default(); MAX_CHANNELS],
+        };
+        engine.set_smoothing_ms(DEFAULT_SMOOTHING_MS);
+        engine.reset();
+        Ok(engine)
+    }
+
+    pub fn sample_rate(&self) -> f64 {
+        self.sample_rate
+    }
+
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Samples processed since the start or the last [`EqEngine::reset`].
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// The last targets set (after sanitising).
+    pub fn targets(&self) -> &Targets {
+        &self.targets
+    }
+
+    /// Ramp time used by [`EqEngine::set_targets`], ms.
+    pub fn set_smoothing_ms(&mut self, ms: f64) {
+        let ms = if ms.is_finite() {
+            ms.clamp(0.0, 10_000.0)
+        } else {
+            DEFAULT_SMOOTHING_MS
+        };
+        self.smoothing_samples = (ms * 1e-3 * self.sample_rate).round() as u64;
+    }
+
+    /// Aims at `targets`, arriving after the smoothing time.
+    pub fn set_targets(&mut self, targets: &Targets) {
+        self.set_targets_ramped(targets, self.smoothing_samples);
+    }
+
+    /// Aims at `targets`, arriving `ramp_samples` from now (0 jumps at the
+    /// next grid point). Out-of-range values are clamped; NaN is ignored in
+    /// favour of a neutral value.
+    pub fn set_targets_ramped(&mut self, targets: &Targets, ramp_samples: u64) {
+        let t = targets.sanitized();
+        self.targets = t;
+        for (ramp, value) in self.ramps.iter_mut().zip(t.to_slots()) {
+            ramp.retarget(self.pos, value, ramp_samples);
+        }
+        self.dirty = true;
+    }
+
+    /// Clears the filter memory, jumps every ramp to its target and restarts
+    /// the sample counter. Does not allocate.
+    pub fn reset(&mut self) {
+        self.pos = 0;
+        for r in &mut self.ramps {
+            r.snap();
+        }
+        self.state = [ChannelState::default(); MAX_CHANNELS];
+        self.seg_end = self.cascade_at(0);
+        self.cur = self.seg_end;
+        self.step = Cascade::ZERO;
+        self.moving = false;
+        self.dirty = false;
+    }
+
+    /// The plain EQ (amount applied) that the smoothing has reached at the
+    /// current position; what an editor would draw.
+    pub fn current_eq(&self) -> EqParams {
+        let (eq, amount, _) = self.smoothed_at(self.pos);
+        eq.scaled_gains(amount)
+    }
+
+    fn smoothed_at(&self, pos: u64) -> (EqParams, f64, f64) {
+        let n: [f64; NUM_PARAMS] = std::array::from_fn(|i| self.ramps[i].value_at(pos));
+        (
+            EqParams::from_normalized(&n),
+            self.ramps[AMOUNT_SLOT].value_at(pos),
+            self.ramps[OUTPUT_SLOT].value_at(pos),
+        )
+    }
+
+    fn cascade_at(&self, pos: u64) -> Cascade {
+        let (eq, amount, output_db) = self.smoothed_at(pos);
+        let a = eq.to_array();
+        let mut gain = 10f64.powf(output_db / 20.0);
+        let mut c = Cascade::IDENTITY;
+        for (s, band) in BANDS.iter().enumerate().take(BAND_COUNT) {
+            let q = band.q_index.map_or(SHELF_Q, |i| a[i]);
+            let StageCoeffs {
+                b1,
+                b2,
+                a1,
+                a2,
+                gain: g,
+            } = stage_coeffs(
+                band.kind,
+                a[band.gain_index] * amount,
+                a[band.freq_index],
+                q,
+                self.sample_rate,
+            );
+            c.stages[s] = [b1, b2, a1, a2];
+            gain *= g;
+        }
+        c.gain = gain;
+        c
+    }
+
+    /// Called at every grid point: sets up the coefficients for the segment
+    /// `[pos, pos + GRID)`.
+    fn begin_segment(&mut self) {
+        if !self.dirty {
+            self.moving = false;
+            self.cur = self.seg_end;
+            return;
+        }
+        let end = self.cascade_at(self.pos);
+        self.dirty = self
+            .ramps
+            .iter()
+            .any(|r| r.value_at(self.pos) != r.target());
+        if end == self.seg_end {
+            self.moving = false;
+            self.cur = end;
+        } else {
+            self.moving = true;
+            self.cur = self.seg_end;
+            self.step = end.minus(&self.seg_end).scaled(1.0 / GRID as f64);
+            self.seg_end = end;
+        }
+    }
+
+    /// Processes interleaved frames in place. `samples.len()` must be a
+    /// multiple of the channel count; a trailing partial frame is left as is.
+    pub fn process_interleaved(&mut self, samples: &mut [f32]) {
+        let frames = samples.len() / self.channels;
+        let mut io = Interleaved {
+            data: samples,
+            channels: self.channels,
+        };
+        self.run(&mut io, frames);
+    }
+
+    /// Processes one slice per channel in place. Only the first
+    /// `channels()` slices are touched; all must be at least as long as the first.
+    pub fn process_planar(&mut self, channels: &mut [&mut [f32]]) {
+        let n = channels.len().min(self.channels);
+        let frames = channels.iter().take(n).map(|c| c.len()).min().unwrap_or(0);
+        let mut io = Planar {
+            data: &mut channels[..n],
+        };
+        self.run(&mut io, frames);
+    }
+
+    fn run<I: kernel::Io>(&mut self, io: &mut I, frames: usize) {
+        let _fp = kernel::FpGuard::new();
+        let mut done = 0;
+        while done < frames {
+            let phase = (self.pos % GRID as u64) as usize;
+            if phase == 0 {
+                self.begin_segment();
+            }
+            let n = (GRID - phase).min(frames - done);
+            kernel::run(
+                &mut self.state[..io.channels()],
+                &mut self.cur,
+                &self.step,
+                self.moving,
+                io,
+                done,
+                n,
+            );
+            if self.moving && phase + n == GRID {
+                // Land exactly on the grid value, whatever rounding the steps did.
+                self.cur = self.seg_end;
+            }
+            done += n;
+            self.pos += n as u64;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_unsupported_formats() {
+        assert_eq!(
+            EqEngine::new(48_000.0, 0).unwrap_err(),
+            EngineError::Channels(0)
+        );
+        assert_eq!(
+            EqEngine::new(48_000.0, 9).unwrap_err(),
+            EngineError::Channels(9)
+        );
+        assert!(EqEngine::new(8_000.0, 2).is_err());
+        assert!(EqEngine::new(f64::NAN, 2).is_err());
+        assert!(EqEngine::new(22_050.0, 1).is_ok());
+        assert!(EqEngine::new(384_000.0, 8).is_ok());
+    }
+
+    #[test]
+    fn flat_engine_is_transparent() {
+        let mut e = EqEngine::new(48_000.0, 2).unwrap();
+        let input: Vec<f32> = (0..4096)
+            .map(|i| ((i * 7919) % 2001) as f32 / 1000.0 - 1.0)
+            .collect();
+        let mut buf = input.clone();
+        e.process_interleaved(&mut buf);
+        for (a, b) in input.iter().zip(&buf) {
+            assert!((a - b).abs() <= 1e-6 * a.abs().max(1e-6), "{a} {b}");
+        }
+    }
+}

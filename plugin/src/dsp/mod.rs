@@ -1,0 +1,8 @@
+//! The EQ engine: smoothing, coefficient computation and the filter cascade.
+
+pub mod coeffs;
+pub mod engine;
+mod kernel;
+pub mod smoother;
+
+pub use engine::{EngineError, EqEngine, Targets};

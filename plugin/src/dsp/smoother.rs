@@ -1,0 +1,108 @@
+//! Linear ramps evaluated at absolute sample positions.
+//!
+//! A ramp's value is a pure function of the engine's sample counter, never of
+//! how many `process` calls it took to get there. That is what makes the
+//! output bit-identical for any partition of the input into blocks.
+
+/// A linear ramp from `from` (at sample `start`) to `to` (at sample `end`),
+/// held before and after.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ramp {
+    /// Value at and before `start`, in the smoothed (normalised) domain.
+    from: f64,
+    /// Value at and after `end`.
+    to: f64,
+    /// Absolute sample position where the ramp leaves `from`.
+    start: u64,
+    /// Absolute sample position where the ramp reaches `to`.
+    end: u64,
+}
+
+impl Ramp {
+    /// A ramp that sits at `value`.
+    pub const fn constant(value: f64) -> Self {
+        Self {
+            from: value,
+            to: value,
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// The smoothed value at absolute sample `pos`.
+    #[inline]
+    pub fn value_at(&self, pos: u64) -> f64 {
+        if pos >= self.end {
+            self.to
+        } else if pos <= self.start {
+            self.from
+        } else {
+            let t = (pos - self.start) as f64 / (self.end - self.start) as f64;
+            self.from + (self.to - self.from) * t
+        }
+    }
+
+    /// The value the ramp is heading for.
+    pub fn target(&self) -> f64 {
+        self.to
+    }
+
+    /// Heads for `to`, starting from wherever the ramp is at `pos`, arriving
+    /// `len` samples later (`len = 0` jumps).
+    pub fn retarget(&mut self, pos: u64, to: f64, len: u64) {
+        if to == self.to {
+            // Re-sending the same target must not restart (and so slow down) a ramp.
+            return;
+        }
+        let from = self.value_at(pos);
+        *self = Self {
+            from,
+            to,
+            start: pos,
+            end: pos + len,
+        };
+    }
+
+    /// Jumps to the target.
+    pub fn snap(&mut self) {
+        *self = Self::constant(self.to);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ramps_linearly_and_holds() {
+        let mut r = Ramp::constant(1.0);
+        r.retarget(100, 3.0, 10);
+        assert_eq!(r.value_at(50), 1.0);
+        assert_eq!(r.value_at(100), 1.0);
+        assert_eq!(r.value_at(105), 2.0);
+        assert_eq!(r.value_at(110), 3.0);
+        assert_eq!(r.value_at(1_000_000), 3.0);
+    }
+
+    #[test]
+    fn retarget_mid_ramp_starts_from_the_current_value() {
+        let mut r = Ramp::constant(0.0);
+        r.retarget(0, 1.0, 100);
+        r.retarget(50, 0.0, 50);
+        assert_eq!(r.value_at(50), 0.5);
+        assert_eq!(r.value_at(75), 0.25);
+        assert_eq!(r.value_at(100), 0.0);
+        // Same target again: the ramp continues unchanged.
+        let before = r;
+        r.retarget(60, 0.0, 1000);
+        assert_eq!(r, before);
+    }
+
+    #[test]
+    fn zero_length_jumps() {
+        let mut r = Ramp::constant(0.0);
+        r.retarget(10, 5.0, 0);
+        assert_eq!(r.value_at(10), 5.0);
+        assert_eq!(r.value_at(9), 0.0);
+    }
+}
