@@ -7,7 +7,10 @@
 //! The model crate's textbook `cos`/`sin` derivation is the independent
 //! reference the tests hold this one to.
 
-use semantic_eq_model::{BandKind, MAX_FREQ_RATIO};
+use super::fastmath;
+use super::kernel::{Cascade, PER_STAGE};
+use semantic_eq_model::{BAND_COUNT, BANDS, BandKind, MAX_FREQ_RATIO, NUM_PARAMS, PARAMS, SHELF_Q};
+use std::f64::consts::{LN_10, PI};
 
 /// One stage with its `b0` factored out:
 /// `y = x + b1·x[-1] + b2·x[-2] − a1·y[-1] − a2·y[-2]`, output scaled by `gain`.
@@ -41,7 +44,6 @@ impl StageCoeffs {
 
 /// Coefficients of one band. `gain_db` may exceed ±12 dB (amount > 100 %).
 /// The frequency is clamped to [`MAX_FREQ_RATIO`]·`sample_rate`.
-#[inline]
 pub fn stage_coeffs(
     kind: BandKind,
     gain_db: f64,
@@ -49,46 +51,9 @@ pub fn stage_coeffs(
     q: f64,
     sample_rate: f64,
 ) -> StageCoeffs {
-    let freq_hz = freq_hz.min(MAX_FREQ_RATIO * sample_rate);
-    let k = (std::f64::consts::PI * freq_hz / sample_rate).tan();
-    let k2 = k * k;
-    // sqrt(A) = 10^(gain/80); A = 10^(gain/40).
-    let sqrt_a = (gain_db * (std::f64::consts::LN_10 / 80.0)).exp();
-    let a = sqrt_a * sqrt_a;
-    let kq = k / q;
-    // Numerator (b) and denominator (a) polynomials, each scaled by the same
-    // positive factor, which cancels in the ratios below.
-    let (b0, b1, b2, a0, a1, a2) = match kind {
-        BandKind::Bell => {
-            let d = 1.0 + k2;
-            let c = -2.0 * (1.0 - k2);
-            (d + kq * a, c, d - kq * a, d + kq / a, c, d - kq / a)
-        }
-        BandKind::LowShelf => {
-            let s = sqrt_a * kq;
-            let ak2 = a * k2;
-            (
-                a * (1.0 + ak2 + s),
-                2.0 * a * (ak2 - 1.0),
-                a * (1.0 + ak2 - s),
-                a + k2 + s,
-                -2.0 * (a - k2),
-                a + k2 - s,
-            )
-        }
-        BandKind::HighShelf => {
-            let s = sqrt_a * kq;
-            let ak2 = a * k2;
-            (
-                a * (a + k2 + s),
-                -2.0 * a * (a - k2),
-                a * (a + k2 - s),
-                1.0 + ak2 + s,
-                2.0 * (ak2 - 1.0),
-                1.0 + ak2 - s,
-            )
-        }
-    };
+    let k = fastmath::tan(PI * freq_hz.min(MAX_FREQ_RATIO * sample_rate) / sample_rate);
+    let sqrt_a = fastmath::exp(gain_db * (LN_10 / 80.0));
+    let [b0, b1, b2, a0, a1, a2] = polynomials(kind, k, sqrt_a, q);
     let inv_b0 = 1.0 / b0;
     let inv_a0 = 1.0 / a0;
     StageCoeffs {
@@ -97,6 +62,130 @@ pub fn stage_coeffs(
         a1: a1 * inv_a0,
         a2: a2 * inv_a0,
         gain: b0 * inv_a0,
+    }
+}
+
+/// RBJ numerator `b0..b2` and denominator `a0..a2` in terms of
+/// `K = tan(ω0/2)`, each scaled by the same positive factor, which cancels.
+#[inline(always)]
+fn polynomials(kind: BandKind, k: f64, sqrt_a: f64, q: f64) -> [f64; 6] {
+    let a = sqrt_a * sqrt_a;
+    let k2 = k * k;
+    let kq = k / q;
+    match kind {
+        BandKind::Bell => {
+            let d = 1.0 + k2;
+            let c = -2.0 * (1.0 - k2);
+            [d + kq * a, c, d - kq * a, d + kq / a, c, d - kq / a]
+        }
+        BandKind::LowShelf => {
+            let s = sqrt_a * kq;
+            let ak2 = a * k2;
+            [
+                a * (1.0 + ak2 + s),
+                2.0 * a * (ak2 - 1.0),
+                a * (1.0 + ak2 - s),
+                a + k2 + s,
+                -2.0 * (a - k2),
+                a + k2 - s,
+            ]
+        }
+        BandKind::HighShelf => {
+            let s = sqrt_a * kq;
+            let ak2 = a * k2;
+            [
+                a * (a + k2 + s),
+                -2.0 * a * (a - k2),
+                a * (a + k2 - s),
+                1.0 + ak2 + s,
+                2.0 * (ak2 - 1.0),
+                1.0 + ak2 - s,
+            ]
+        }
+    }
+}
+
+/// Constants of the grid computation, worked out once per sample rate so the
+/// audio thread never calls libm.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Plan {
+    /// Per band: ln of the lowest frequency, and ln of the range's ratio.
+    ln_freq: [(f64, f64); BAND_COUNT],
+    /// ln of the lowest Q, and ln of the Q range's ratio.
+    ln_q: (f64, f64),
+    /// Per band: lowest gain and gain span, dB.
+    gain_db: [(f64, f64); BAND_COUNT],
+    /// π / fs.
+    pi_over_fs: f64,
+    /// Frequency clamp, Hz.
+    max_hz: f64,
+}
+
+impl Plan {
+    pub fn new(sample_rate: f64) -> Self {
+        let q = &PARAMS[BANDS[1].q_index.unwrap_or(0)];
+        Self {
+            ln_freq: BANDS.map(|b| {
+                let f = &PARAMS[b.freq_index];
+                (f.min.ln(), (f.max / f.min).ln())
+            }),
+            ln_q: (q.min.ln(), (q.max / q.min).ln()),
+            gain_db: BANDS.map(|b| {
+                let g = &PARAMS[b.gain_index];
+                (g.min, g.max - g.min)
+            }),
+            pi_over_fs: PI / sample_rate,
+            max_hz: MAX_FREQ_RATIO * sample_rate,
+        }
+    }
+
+    /// The kernel's coefficients for smoothed values: the 13 parameters
+    /// normalised to [0, 1], `amount` (1 = 100 %) and the output gain in dB.
+    ///
+    /// This runs on every grid point while anything moves, so the
+    /// transcendentals of all five bands are batched into branch-free loops.
+    pub fn cascade(&self, normalized: &[f64; NUM_PARAMS], amount: f64, output_db: f64) -> Cascade {
+        // exp() arguments: five frequencies, three bell Qs, five gain roots, output gain.
+        let mut e = [0.0f64; 14];
+        for (b, band) in BANDS.iter().enumerate() {
+            let (ln_min, ln_ratio) = self.ln_freq[b];
+            e[b] = ln_min + normalized[band.freq_index] * ln_ratio;
+            let (g_min, g_span) = self.gain_db[b];
+            e[8 + b] = (g_min + normalized[band.gain_index] * g_span) * amount * (LN_10 / 80.0);
+        }
+        for (i, band) in BANDS[1..4].iter().enumerate() {
+            let n = band.q_index.map_or(0.5, |qi| normalized[qi]);
+            e[5 + i] = self.ln_q.0 + n * self.ln_q.1;
+        }
+        e[13] = output_db * (LN_10 / 20.0);
+        for v in &mut e {
+            *v = fastmath::exp(*v);
+        }
+        let mut k = [0.0f64; BAND_COUNT];
+        for (kb, f) in k.iter_mut().zip(&e[..BAND_COUNT]) {
+            *kb = fastmath::tan(f.min(self.max_hz) * self.pi_over_fs);
+        }
+        let mut c = Cascade::IDENTITY;
+        let mut gain = e[13];
+        for (b, band) in BANDS.iter().enumerate() {
+            let q = if band.q_index.is_some() {
+                e[5 + b - 1]
+            } else {
+                SHELF_Q
+            };
+            let [b0, b1, b2, a0, a1, a2] = polynomials(band.kind, k[b], e[8 + b], q);
+            let inv_b0 = 1.0 / b0;
+            let inv_a0 = 1.0 / a0;
+            c.0[b * PER_STAGE..][..PER_STAGE].copy_from_slice(&[
+                b1 * inv_b0,
+                b2 * inv_b0,
+                -a1 * inv_a0,
+                -a2 * inv_a0,
+            ]);
+            gain *= b0 * inv_a0;
+        }
+        c.0[BAND_COUNT * PER_STAGE] = gain;
+        c
     }
 }
 
@@ -124,7 +213,7 @@ mod tests {
                                 },
                                 fs,
                             );
-                            let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * (1.0 + b.abs());
+                            let close = |a: f64, b: f64| (a - b).abs() <= 1e-11 * (1.0 + b.abs());
                             assert!(
                                 close(ours.gain, r.b0),
                                 "{kind:?} {gain_db} {freq_hz} {q} {fs}"
@@ -138,5 +227,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The batched grid computation equals the one-band function.
+    #[test]
+    fn batched_cascade_matches_single_bands() {
+        let p = semantic_eq_model::EqParams::parse_list(
+            "3,120,-2,400,0.7,1.5,1500,2,-4,6000,3,5,19000",
+        )
+        .unwrap();
+        let fs = 44_100.0;
+        let c = Plan::new(fs).cascade(&p.to_normalized(), 1.5, -6.0);
+        let mut gain = 10f64.powf(-6.0 / 20.0);
+        for (b, band) in p.bands().iter().enumerate() {
+            let s = stage_coeffs(band.kind, band.gain_db * 1.5, band.freq_hz, band.q, fs);
+            let got = &c.0[b * PER_STAGE..][..PER_STAGE];
+            let want = [s.b1, s.b2, -s.a1, -s.a2];
+            for (g, w) in got.iter().zip(want) {
+                assert!(
+                    (g - w).abs() < 1e-12 * (1.0 + w.abs()),
+                    "band {b}: {got:?} vs {want:?}"
+                );
+            }
+            gain *= s.gain;
+        }
+        assert!((c.0[BAND_COUNT * PER_STAGE] - gain).abs() < 1e-12 * gain);
     }
 }

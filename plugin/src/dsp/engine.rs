@@ -1,9 +1,9 @@
 //! [`EqEngine`]: five cascaded biquads per channel, driven by smoothed targets.
 
-use super::coeffs::{StageCoeffs, stage_coeffs};
-use super::kernel::{self, Cascade, ChannelState, Interleaved, Planar};
+use super::coeffs::Plan;
+use super::kernel::{self, Cascade, ChannelState, Interleaved, Kernel, Planar};
 use super::smoother::Ramp;
-use semantic_eq_model::{BAND_COUNT, BANDS, EqParams, NUM_PARAMS, SHELF_Q};
+use semantic_eq_model::{EqParams, NUM_PARAMS};
 
 /// Coefficients are recomputed every `GRID` samples, counted from the
 /// engine's start, and interpolated linearly per sample in between.
@@ -87,6 +87,11 @@ pub struct EqEngine {
     sample_rate: f64,
     /// Channels in every buffer handed to `process_*`.
     channels: usize,
+    /// Implementation of the filter loop, fixed at construction so that an
+    /// engine's output never changes mid-stream.
+    kernel: Kernel,
+    /// Sample-rate constants of the coefficient computation.
+    plan: Plan,
     /// Samples processed since the engine started (or was reset); the grid
     /// and the ramps are counted on it.
     pos: u64,
@@ -112,8 +117,24 @@ pub struct EqEngine {
 }
 
 impl EqEngine {
-    /// An engine with a flat EQ, amount 100 % and 0 dB output.
+    /// An engine with a flat EQ, amount 100 % and 0 dB output, running the
+    /// fastest kernel this CPU supports.
     pub fn new(sample_rate: f64, channels: usize) -> Result<Self, EngineError> {
+        Self::with_kernel(sample_rate, channels, Kernel::detect())
+    }
+
+    /// Like [`EqEngine::new`] with a chosen kernel (falls back to
+    /// [`Kernel::Scalar`] if the CPU cannot run it).
+    pub fn with_kernel(
+        sample_rate: f64,
+        channels: usize,
+        kernel: Kernel,
+    ) -> Result<Self, EngineError> {
+        let kernel = if kernel.is_available() {
+            kernel
+        } else {
+            Kernel::Scalar
+        };
         if !(1..=MAX_CHANNELS).contains(&channels) {
             return Err(EngineError::Channels(channels));
         }
@@ -124,6 +145,8 @@ impl EqEngine {
         let mut engine = Self {
             sample_rate,
             channels,
+            kernel,
+            plan: Plan::new(sample_rate),
             pos: 0,
             smoothing_samples: 0,
             targets,
@@ -146,6 +169,11 @@ impl EqEngine {
 
     pub fn channels(&self) -> usize {
         self.channels
+    }
+
+    /// The filter-loop implementation in use.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
     }
 
     /// Samples processed since the start or the last [`EqEngine::reset`].
@@ -217,30 +245,12 @@ impl EqEngine {
     }
 
     fn cascade_at(&self, pos: u64) -> Cascade {
-        let (eq, amount, output_db) = self.smoothed_at(pos);
-        let a = eq.to_array();
-        let mut gain = 10f64.powf(output_db / 20.0);
-        let mut c = Cascade::IDENTITY;
-        for (s, band) in BANDS.iter().enumerate().take(BAND_COUNT) {
-            let q = band.q_index.map_or(SHELF_Q, |i| a[i]);
-            let StageCoeffs {
-                b1,
-                b2,
-                a1,
-                a2,
-                gain: g,
-            } = stage_coeffs(
-                band.kind,
-                a[band.gain_index] * amount,
-                a[band.freq_index],
-                q,
-                self.sample_rate,
-            );
-            c.stages[s] = [b1, b2, a1, a2];
-            gain *= g;
-        }
-        c.gain = gain;
-        c
+        let n: [f64; NUM_PARAMS] = std::array::from_fn(|i| self.ramps[i].value_at(pos));
+        self.plan.cascade(
+            &n,
+            self.ramps[AMOUNT_SLOT].value_at(pos),
+            self.ramps[OUTPUT_SLOT].value_at(pos),
+        )
     }
 
     /// Called at every grid point: sets up the coefficients for the segment
@@ -252,17 +262,14 @@ impl EqEngine {
             return;
         }
         let end = self.cascade_at(self.pos);
-        self.dirty = self
-            .ramps
-            .iter()
-            .any(|r| r.value_at(self.pos) != r.target());
+        self.dirty = self.ramps.iter().any(|r| r.moving_after(self.pos));
         if end == self.seg_end {
             self.moving = false;
             self.cur = end;
         } else {
             self.moving = true;
             self.cur = self.seg_end;
-            self.step = end.minus(&self.seg_end).scaled(1.0 / GRID as f64);
+            self.step = Cascade::step_towards(&self.seg_end, &end, GRID);
             self.seg_end = end;
         }
     }
@@ -297,8 +304,15 @@ impl EqEngine {
             if phase == 0 {
                 self.begin_segment();
             }
-            let n = (GRID - phase).min(frames - done);
+            let n = if self.moving || self.dirty {
+                (GRID - phase).min(frames - done)
+            } else {
+                // Nothing can change before the next call: skip the grid
+                // points, they would all find nothing to do.
+                frames - done
+            };
             kernel::run(
+                self.kernel,
                 &mut self.state[..io.channels()],
                 &mut self.cur,
                 &self.step,

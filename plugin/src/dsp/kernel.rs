@@ -4,83 +4,94 @@
 //! stages share history (a stage's output history is the next stage's input
 //! history). Direct form I is used because its memory holds plain signal
 //! values, so changing coefficients every sample causes no state mismatch.
+//! f64 state costs nothing extra here: a stereo frame fills one SSE2
+//! register either way, and it is what reaches 100 dB SNR at 22 Hz.
+//!
+//! Three implementations compute
+//! `y = x + (na1·y1 + (b1·x1 + (b2·x2 + na2·y2)))` per stage:
+//! - [`Kernel::Scalar`], portable;
+//! - [`Kernel::Sse2`], two channels per register, the x86-64 baseline; its
+//!   operations are the scalar ones in the same order, so the two agree bit
+//!   for bit;
+//! - [`Kernel::Fma`], chosen at run time where AVX2+FMA exist: fused
+//!   multiply-adds round once instead of twice, so it differs from the
+//!   others in the last bits (and is held to the same precision tests).
 
 use super::engine::INPUT_LIMIT;
 
 pub(crate) const STAGES: usize = 5;
+/// Coefficients per stage: `b1/b0, b2/b0, −a1/a0, −a2/a0`.
+pub(crate) const PER_STAGE: usize = 4;
+/// Stage coefficients followed by the overall gain.
+pub(crate) const COEFFS: usize = STAGES * PER_STAGE + 1;
+const GAIN: usize = COEFFS - 1;
+/// History values per channel: input `[x1, x2]`, then each stage's `[y1, y2]`.
+pub(crate) const HISTORY: usize = 2 * (STAGES + 1);
 
-/// Coefficients of the whole cascade as the kernel reads them.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Cascade {
-    /// Per stage `[b1/b0, b2/b0, a1/a0, a2/a0]`.
-    pub stages: [[f64; 4]; STAGES],
-    /// Product of every stage's `b0/a0` and the output gain (linear).
-    pub gain: f64,
+/// Which implementation of the filter loop runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// Portable Rust, one channel at a time.
+    Scalar,
+    /// SSE2, two channels per register (every x86-64 CPU).
+    Sse2,
+    /// AVX2 + FMA (fused multiply-add), where the CPU has it.
+    Fma,
 }
+
+impl Kernel {
+    /// The fastest implementation this CPU supports.
+    pub fn detect() -> Self {
+        Self::available().last().copied().unwrap_or(Self::Scalar)
+    }
+
+    /// Every implementation this CPU can run, slowest first.
+    pub fn available() -> Vec<Self> {
+        #[allow(unused_mut)]
+        let mut v = vec![Self::Scalar];
+        #[cfg(target_arch = "x86_64")]
+        {
+            v.push(Self::Sse2);
+            if std::arch::is_x86_feature_detected!("fma")
+                && std::arch::is_x86_feature_detected!("avx2")
+            {
+                v.push(Self::Fma);
+            }
+        }
+        v
+    }
+
+    /// Whether this CPU can run it.
+    pub fn is_available(self) -> bool {
+        Self::available().contains(&self)
+    }
+}
+
+/// Coefficients of the whole cascade as the kernel reads them: per stage
+/// `[b1/b0, b2/b0, −a1/a0, −a2/a0]`, then the product of every stage's
+/// `b0/a0` and the output gain (linear).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Cascade(pub [f64; COEFFS]);
 
 impl Cascade {
-    pub const IDENTITY: Self = Self {
-        stages: [[0.0; 4]; STAGES],
-        gain: 1.0,
+    pub const IDENTITY: Self = {
+        let mut c = [0.0; COEFFS];
+        c[GAIN] = 1.0;
+        Self(c)
     };
-    pub const ZERO: Self = Self {
-        stages: [[0.0; 4]; STAGES],
-        gain: 0.0,
-    };
+    pub const ZERO: Self = Self([0.0; COEFFS]);
 
-    pub fn minus(&self, other: &Self) -> Self {
-        let mut r = *self;
-        for (rs, os) in r.stages.iter_mut().zip(&other.stages) {
-            for (a, b) in rs.iter_mut().zip(os) {
-                *a -= b;
-            }
-        }
-        r.gain -= other.gain;
-        r
-    }
-
-    pub fn scaled(&self, k: f64) -> Self {
-        let mut r = *self;
-        for s in &mut r.stages {
-            for a in s {
-                *a *= k;
-            }
-        }
-        r.gain *= k;
-        r
-    }
-
-    #[inline(always)]
-    fn advance(&mut self, step: &Self) {
-        for (s, d) in self.stages.iter_mut().zip(&step.stages) {
-            for (a, b) in s.iter_mut().zip(d) {
-                *a += b;
-            }
-        }
-        self.gain += step.gain;
+    /// `(end − start) / steps`, the per-sample increment of an interpolation.
+    pub fn step_towards(start: &Self, end: &Self, steps: usize) -> Self {
+        let inv = 1.0 / steps as f64;
+        Self(std::array::from_fn(|k| (end.0[k] - start.0[k]) * inv))
     }
 }
 
-/// One channel's filter memory: `h[0]` is the input history, `h[s + 1]` the
-/// output history of stage `s`, each `[x[-1], x[-2]]`.
+/// One channel's filter memory.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct ChannelState {
-    h: [[f64; 2]; STAGES + 1],
-}
-
-impl ChannelState {
-    /// Zeroes history that has decayed below audibility, so the recursion
-    /// can never wander into subnormal numbers (which are slow on x86).
-    #[inline]
-    fn flush_tiny(&mut self) {
-        for h in &mut self.h {
-            for v in h {
-                if v.abs() < 1e-30 {
-                    *v = 0.0;
-                }
-            }
-        }
-    }
+    h: [f64; HISTORY],
 }
 
 /// Access to a block of audio, interleaved or planar.
@@ -88,6 +99,11 @@ pub(crate) trait Io {
     fn channels(&self) -> usize;
     fn get(&self, ch: usize, frame: usize) -> f32;
     fn set(&mut self, ch: usize, frame: usize, v: f32);
+    /// Interleaved stereo, where a frame is 8 contiguous bytes.
+    #[inline(always)]
+    fn stereo_ptr(&mut self) -> Option<*mut f32> {
+        None
+    }
 }
 
 pub(crate) struct Interleaved<'a> {
@@ -107,6 +123,10 @@ impl Io for Interleaved<'_> {
     #[inline(always)]
     fn set(&mut self, ch: usize, frame: usize, v: f32) {
         self.data[frame * self.channels + ch] = v;
+    }
+    #[inline(always)]
+    fn stereo_ptr(&mut self) -> Option<*mut f32> {
+        (self.channels == 2).then(|| self.data.as_mut_ptr())
     }
 }
 
@@ -141,9 +161,26 @@ fn sanitize(x: f32) -> f64 {
 }
 
 /// Runs frames `start..start + n` of `io` through the cascade. `cur` holds
-/// the coefficients of the previous sample and is advanced by `step` per
-/// sample when `moving`.
+/// the coefficients of the previous sample and is advanced by `step` before
+/// every sample when `moving`; it is left at the last sample's coefficients.
 pub(crate) fn run<I: Io>(
+    kernel: Kernel,
+    states: &mut [ChannelState],
+    cur: &mut Cascade,
+    step: &Cascade,
+    moving: bool,
+    io: &mut I,
+    start: usize,
+    n: usize,
+) {
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Sse2 | Kernel::Fma => x86::run(kernel, states, cur, step, moving, io, start, n),
+        _ => run_scalar(states, cur, step, moving, io, start, n),
+    }
+}
+
+fn run_scalar<I: Io>(
     states: &mut [ChannelState],
     cur: &mut Cascade,
     step: &Cascade,
@@ -154,27 +191,224 @@ pub(crate) fn run<I: Io>(
 ) {
     let mut last = *cur;
     for (ch, st) in states.iter_mut().enumerate() {
-        let mut c = *cur;
+        let mut c = cur.0;
         let mut h = st.h;
         for i in start..start + n {
             if moving {
-                c.advance(step);
+                for (a, d) in c.iter_mut().zip(&step.0) {
+                    *a += d;
+                }
             }
             let mut x = sanitize(io.get(ch, i));
             for s in 0..STAGES {
-                let [b1, b2, a1, a2] = c.stages[s];
-                let y = x + b1 * h[s][0] + b2 * h[s][1] - a1 * h[s + 1][0] - a2 * h[s + 1][1];
-                h[s] = [x, h[s][0]];
+                let k = &c[s * PER_STAGE..][..PER_STAGE];
+                let (x1, x2, y1, y2) = (h[2 * s], h[2 * s + 1], h[2 * s + 2], h[2 * s + 3]);
+                let w = k[0] * x1 + (k[1] * x2 + k[3] * y2);
+                let y = x + (k[2] * y1 + w);
+                h[2 * s + 1] = x1;
+                h[2 * s] = x;
                 x = y;
             }
-            h[STAGES] = [x, h[STAGES][0]];
-            io.set(ch, i, (x * c.gain) as f32);
+            h[HISTORY - 1] = h[HISTORY - 2];
+            h[HISTORY - 2] = x;
+            io.set(ch, i, (x * c[GAIN]) as f32);
+        }
+        // Keep the recursion out of subnormals where FpGuard sets no FTZ mode.
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "x86")))]
+        for v in &mut h {
+            if v.abs() < 1e-300 {
+                *v = 0.0;
+            }
         }
         st.h = h;
-        st.flush_tiny();
-        last = c;
+        last = Cascade(c);
     }
     *cur = last;
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::*;
+    use std::arch::x86_64::*;
+
+    /// `a·b + c`, fused or not.
+    trait Madd {
+        unsafe fn madd(a: __m128d, b: __m128d, c: __m128d) -> __m128d;
+        /// `c + d`, possibly issued on the multiply unit to spread the load
+        /// (an FMA with 1.0 rounds exactly like an add).
+        unsafe fn add_on_mul_unit(c: __m128d, d: __m128d) -> __m128d;
+    }
+
+    struct Sse2;
+    impl Madd for Sse2 {
+        #[inline(always)]
+        unsafe fn madd(a: __m128d, b: __m128d, c: __m128d) -> __m128d {
+            unsafe { _mm_add_pd(_mm_mul_pd(a, b), c) }
+        }
+        #[inline(always)]
+        unsafe fn add_on_mul_unit(c: __m128d, d: __m128d) -> __m128d {
+            unsafe { _mm_add_pd(c, d) }
+        }
+    }
+
+    struct Fma;
+    impl Madd for Fma {
+        #[inline(always)]
+        unsafe fn madd(a: __m128d, b: __m128d, c: __m128d) -> __m128d {
+            unsafe { _mm_fmadd_pd(a, b, c) }
+        }
+        #[inline(always)]
+        unsafe fn add_on_mul_unit(c: __m128d, d: __m128d) -> __m128d {
+            unsafe { _mm_fmadd_pd(d, _mm_set1_pd(1.0), c) }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn run<I: Io>(
+        kernel: Kernel,
+        states: &mut [ChannelState],
+        cur: &mut Cascade,
+        step: &Cascade,
+        moving: bool,
+        io: &mut I,
+        start: usize,
+        n: usize,
+    ) {
+        let mut last = *cur;
+        let mut ch = 0;
+        while ch < states.len() {
+            let pair = (ch + 1 < states.len()).then_some(ch + 1);
+            let mut c = *cur;
+            // SAFETY: SSE2 is part of x86-64; FMA is only chosen when detected.
+            unsafe {
+                match (kernel, moving) {
+                    (Kernel::Fma, true) => {
+                        run_pair_fma::<true, I>(states, ch, pair, &mut c, step, io, start, n)
+                    }
+                    (Kernel::Fma, false) => {
+                        run_pair_fma::<false, I>(states, ch, pair, &mut c, step, io, start, n)
+                    }
+                    (_, true) => {
+                        run_pair::<Sse2, true, I>(states, ch, pair, &mut c, step, io, start, n)
+                    }
+                    (_, false) => {
+                        run_pair::<Sse2, false, I>(states, ch, pair, &mut c, step, io, start, n)
+                    }
+                }
+            }
+            last = c;
+            ch += 2;
+        }
+        *cur = last;
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn run_pair_fma<const MOVING: bool, I: Io>(
+        states: &mut [ChannelState],
+        a: usize,
+        b: Option<usize>,
+        cur: &mut Cascade,
+        step: &Cascade,
+        io: &mut I,
+        start: usize,
+        n: usize,
+    ) {
+        unsafe { run_pair::<Fma, MOVING, I>(states, a, b, cur, step, io, start, n) }
+    }
+
+    /// Channels `a` and `b` (or a silent dummy lane) as the two lanes of
+    /// every register.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn run_pair<M: Madd, const MOVING: bool, I: Io>(
+        states: &mut [ChannelState],
+        a: usize,
+        b: Option<usize>,
+        cur: &mut Cascade,
+        step: &Cascade,
+        io: &mut I,
+        start: usize,
+        n: usize,
+    ) {
+        unsafe {
+            let sb = b.map(|b| states[b].h).unwrap_or([0.0; HISTORY]);
+            let sa = states[a].h;
+            let mut h: [__m128d; HISTORY] = std::array::from_fn(|k| _mm_set_pd(sb[k], sa[k]));
+            let mut c: [__m128d; COEFFS] = std::array::from_fn(|k| _mm_set1_pd(cur.0[k]));
+            let d: [__m128d; COEFFS] = std::array::from_fn(|k| _mm_set1_pd(step.0[k]));
+            let limit = _mm_set1_pd(INPUT_LIMIT);
+            let neg_limit = _mm_set1_pd(-INPUT_LIMIT);
+            let zero = _mm_setzero_pd();
+            let stereo = if b.is_some() { io.stereo_ptr() } else { None };
+
+            for i in start..start + n {
+                if MOVING {
+                    for k in 0..COEFFS {
+                        // Feedforward increments on the multiply unit,
+                        // feedback ones on the adder: the filter itself
+                        // needs both.
+                        c[k] = if k % PER_STAGE < 2 {
+                            M::add_on_mul_unit(c[k], d[k])
+                        } else {
+                            _mm_add_pd(c[k], d[k])
+                        };
+                    }
+                }
+                let raw = match stereo {
+                    Some(p) => _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64(
+                        p.add(2 * i) as *const __m128i
+                    ))),
+                    None => _mm_set_pd(b.map_or(0.0, |b| io.get(b, i) as f64), io.get(a, i) as f64),
+                };
+                // x − x is 0 for finite x and NaN otherwise.
+                let finite = _mm_cmpeq_pd(_mm_sub_pd(raw, raw), zero);
+                let mut x = _mm_and_pd(raw, finite);
+                x = _mm_min_pd(_mm_max_pd(x, neg_limit), limit);
+
+                for s in 0..STAGES {
+                    let k = s * PER_STAGE;
+                    let (x1, x2, y1, y2) = (h[2 * s], h[2 * s + 1], h[2 * s + 2], h[2 * s + 3]);
+                    let w = M::madd(c[k], x1, M::madd(c[k + 1], x2, _mm_mul_pd(c[k + 3], y2)));
+                    // The input joins last, so a sample crosses each stage
+                    // in one add: short chains keep several frames in flight.
+                    let y = _mm_add_pd(x, M::madd(c[k + 2], y1, w));
+                    h[2 * s + 1] = x1;
+                    h[2 * s] = x;
+                    x = y;
+                }
+                h[HISTORY - 1] = h[HISTORY - 2];
+                h[HISTORY - 2] = x;
+                let out = _mm_mul_pd(x, c[GAIN]);
+                match stereo {
+                    Some(p) => _mm_storel_epi64(
+                        p.add(2 * i) as *mut __m128i,
+                        _mm_castps_si128(_mm_cvtpd_ps(out)),
+                    ),
+                    None => {
+                        io.set(a, i, _mm_cvtsd_f64(out) as f32);
+                        if let Some(b) = b {
+                            io.set(b, i, _mm_cvtsd_f64(_mm_unpackhi_pd(out, out)) as f32);
+                        }
+                    }
+                }
+            }
+
+            let mut la = [0.0; HISTORY];
+            let mut lb = [0.0; HISTORY];
+            for k in 0..HISTORY {
+                _mm_storel_pd(&mut la[k], h[k]);
+                _mm_storeh_pd(&mut lb[k], h[k]);
+            }
+            states[a].h = la;
+            if let Some(b) = b {
+                states[b].h = lb;
+            }
+            for k in 0..COEFFS {
+                _mm_storel_pd(&mut cur.0[k], c[k]);
+            }
+        }
+    }
 }
 
 /// Sets flush-to-zero and denormals-are-zero for the duration of a process

@@ -2,7 +2,10 @@
 
 pub mod coeffs;
 pub mod engine;
+mod fastmath;
 mod kernel;
+
+pub use kernel::Kernel;
 pub mod smoother;
 
 pub use engine::{EngineError, EqEngine, Targets};

@@ -16,6 +16,8 @@ pub struct Ramp {
     start: u64,
     /// Absolute sample position where the ramp reaches `to`.
     end: u64,
+    /// `(to − from) / (end − start)`, so evaluating needs no division.
+    slope: f64,
 }
 
 impl Ramp {
@@ -26,6 +28,7 @@ impl Ramp {
             to: value,
             start: 0,
             end: 0,
+            slope: 0.0,
         }
     }
 
@@ -37,14 +40,18 @@ impl Ramp {
         } else if pos <= self.start {
             self.from
         } else {
-            let t = (pos - self.start) as f64 / (self.end - self.start) as f64;
-            self.from + (self.to - self.from) * t
+            self.from + self.slope * (pos - self.start) as f64
         }
     }
 
     /// The value the ramp is heading for.
     pub fn target(&self) -> f64 {
         self.to
+    }
+
+    /// Whether the ramp still moves after `pos`.
+    pub fn moving_after(&self, pos: u64) -> bool {
+        pos < self.end
     }
 
     /// Heads for `to`, starting from wherever the ramp is at `pos`, arriving
@@ -55,11 +62,17 @@ impl Ramp {
             return;
         }
         let from = self.value_at(pos);
+        let slope = if len == 0 {
+            0.0
+        } else {
+            (to - from) / len as f64
+        };
         *self = Self {
             from,
             to,
             start: pos,
             end: pos + len,
+            slope,
         };
     }
 
