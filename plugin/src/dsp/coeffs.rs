@@ -8,7 +8,7 @@
 //! reference the tests hold this one to.
 
 use super::fastmath;
-use super::kernel::{Cascade, PER_STAGE};
+use super::kernel::{Cascade, Kernel, PER_STAGE};
 use semantic_eq_model::{BAND_COUNT, BANDS, BandKind, MAX_FREQ_RATIO, NUM_PARAMS, PARAMS, SHELF_Q};
 use std::f64::consts::{LN_10, PI};
 
@@ -144,7 +144,37 @@ impl Plan {
     ///
     /// This runs on every grid point while anything moves, so the
     /// transcendentals of all five bands are batched into branch-free loops.
-    pub fn cascade(&self, normalized: &[f64; NUM_PARAMS], amount: f64, output_db: f64) -> Cascade {
+    pub fn cascade(
+        &self,
+        kernel: Kernel,
+        normalized: &[f64; NUM_PARAMS],
+        amount: f64,
+        output_db: f64,
+    ) -> Cascade {
+        #[cfg(target_arch = "x86_64")]
+        if kernel == Kernel::Fma {
+            // SAFETY: the Fma kernel is only chosen where AVX2 was detected.
+            return unsafe { self.cascade_avx2(normalized, amount, output_db) };
+        }
+        let _ = kernel;
+        self.cascade_generic(normalized, amount, output_db)
+    }
+
+    /// The same arithmetic (no fused operations, so the same bits), with the
+    /// band loops four lanes wide.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn cascade_avx2(&self, normalized: &[f64; NUM_PARAMS], amount: f64, output_db: f64) -> Cascade {
+        self.cascade_generic(normalized, amount, output_db)
+    }
+
+    #[inline(always)]
+    fn cascade_generic(
+        &self,
+        normalized: &[f64; NUM_PARAMS],
+        amount: f64,
+        output_db: f64,
+    ) -> Cascade {
         // exp() arguments: five frequencies, three bell Qs, five gain roots, output gain.
         let mut e = [0.0f64; 14];
         for (b, band) in BANDS.iter().enumerate() {
@@ -237,7 +267,14 @@ mod tests {
         )
         .unwrap();
         let fs = 44_100.0;
-        let c = Plan::new(fs).cascade(&p.to_normalized(), 1.5, -6.0);
+        let c = Plan::new(fs).cascade(Kernel::Scalar, &p.to_normalized(), 1.5, -6.0);
+        for k in Kernel::available() {
+            assert_eq!(
+                Plan::new(fs).cascade(k, &p.to_normalized(), 1.5, -6.0),
+                c,
+                "{k:?}"
+            );
+        }
         let mut gain = 10f64.powf(-6.0 / 20.0);
         for (b, band) in p.bands().iter().enumerate() {
             let s = stage_coeffs(band.kind, band.gain_db * 1.5, band.freq_hz, band.q, fs);

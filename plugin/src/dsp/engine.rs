@@ -1,7 +1,7 @@
 //! [`EqEngine`]: five cascaded biquads per channel, driven by smoothed targets.
 
 use super::coeffs::Plan;
-use super::kernel::{self, Cascade, ChannelState, Interleaved, Kernel, Planar};
+use super::kernel::{self, Cascade, ChannelState, Interleaved, Kernel, Planar, Table};
 use super::smoother::Ramp;
 use semantic_eq_model::{EqParams, NUM_PARAMS};
 
@@ -104,16 +104,20 @@ pub struct EqEngine {
     /// A ramp was retargeted or is still moving, so the next grid point must
     /// recompute coefficients.
     dirty: bool,
+    /// Coefficients the current grid segment starts from (the previous
+    /// segment's end).
+    seg_start: Cascade,
     /// Coefficients the current grid segment arrives at.
     seg_end: Cascade,
-    /// Coefficients used for the most recent sample.
-    cur: Cascade,
-    /// Per-sample increment of `cur` while `moving`.
+    /// Per-sample increment across the segment while `moving`.
     step: Cascade,
     /// Coefficients differ across the current segment.
     moving: bool,
     /// Filter memory per channel.
     state: [ChannelState; MAX_CHANNELS],
+    /// Scratch for per-sample coefficients, sized here so that processing
+    /// neither allocates nor clears a large stack array.
+    table: Box<Table>,
 }
 
 impl EqEngine {
@@ -152,11 +156,12 @@ impl EqEngine {
             targets,
             ramps: targets.to_slots().map(Ramp::constant),
             dirty: true,
+            seg_start: Cascade::IDENTITY,
             seg_end: Cascade::IDENTITY,
-            cur: Cascade::IDENTITY,
             step: Cascade::ZERO,
             moving: false,
             state: [ChannelState::default(); MAX_CHANNELS],
+            table: Box::default(),
         };
         engine.set_smoothing_ms(DEFAULT_SMOOTHING_MS);
         engine.reset();
@@ -222,7 +227,7 @@ impl EqEngine {
         }
         self.state = [ChannelState::default(); MAX_CHANNELS];
         self.seg_end = self.cascade_at(0);
-        self.cur = self.seg_end;
+        self.seg_start = self.seg_end;
         self.step = Cascade::ZERO;
         self.moving = false;
         self.dirty = false;
@@ -247,6 +252,7 @@ impl EqEngine {
     fn cascade_at(&self, pos: u64) -> Cascade {
         let n: [f64; NUM_PARAMS] = std::array::from_fn(|i| self.ramps[i].value_at(pos));
         self.plan.cascade(
+            self.kernel,
             &n,
             self.ramps[AMOUNT_SLOT].value_at(pos),
             self.ramps[OUTPUT_SLOT].value_at(pos),
@@ -256,20 +262,16 @@ impl EqEngine {
     /// Called at every grid point: sets up the coefficients for the segment
     /// `[pos, pos + GRID)`.
     fn begin_segment(&mut self) {
+        self.seg_start = self.seg_end;
+        self.moving = false;
         if !self.dirty {
-            self.moving = false;
-            self.cur = self.seg_end;
             return;
         }
         let end = self.cascade_at(self.pos);
         self.dirty = self.ramps.iter().any(|r| r.moving_after(self.pos));
-        if end == self.seg_end {
-            self.moving = false;
-            self.cur = end;
-        } else {
+        if end != self.seg_end {
             self.moving = true;
-            self.cur = self.seg_end;
-            self.step = Cascade::step_towards(&self.seg_end, &end, GRID);
+            self.step = Cascade::step_towards(&self.seg_start, &end, GRID);
             self.seg_end = end;
         }
     }
@@ -311,20 +313,21 @@ impl EqEngine {
                 // points, they would all find nothing to do.
                 frames - done
             };
+            let seg = kernel::Segment {
+                start: &self.seg_start,
+                step: &self.step,
+                moving: self.moving,
+                phase,
+            };
             kernel::run(
                 self.kernel,
                 &mut self.state[..io.channels()],
-                &mut self.cur,
-                &self.step,
-                self.moving,
+                &mut self.table,
+                seg,
                 io,
                 done,
                 n,
             );
-            if self.moving && phase + n == GRID {
-                // Land exactly on the grid value, whatever rounding the steps did.
-                self.cur = self.seg_end;
-            }
             done += n;
             self.pos += n as u64;
         }

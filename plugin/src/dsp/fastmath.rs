@@ -10,10 +10,10 @@ use std::f64::consts::LOG2_E;
 /// mantissa bits, without SSE4.1's `roundpd`.
 const ROUNDER: f64 = 6_755_399_441_055_744.0;
 /// ln 2 split so that `n·LN2_HI` is exact for |n| < 2^11.
-const LN2_HI: f64 = 0.693_147_180_369_123_816_490;
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
 /// ln 2 − LN2_HI to full precision (not `LN_2 − LN2_HI`, which would
 /// inherit `LN_2`'s rounding and cost 10 ulp at |x| ≈ 60).
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 
 /// `e^x` for |x| ≤ 700 (clamped beyond).
 #[inline(always)]

@@ -126,7 +126,7 @@ impl Io for Interleaved<'_> {
     }
     #[inline(always)]
     fn stereo_ptr(&mut self) -> Option<*mut f32> {
-        (self.channels == 2).then(|| self.data.as_mut_ptr())
+        (self.channels == 2).then_some(self.data.as_mut_ptr())
     }
 }
 
@@ -149,6 +149,11 @@ impl Io for Planar<'_, '_> {
     }
 }
 
+/// Frames handled per pass: input conversion, then the recursion, then
+/// output conversion. Keeping I/O out of the recursive loop leaves all twelve
+/// history registers free of spills.
+pub(crate) const CHUNK: usize = 32;
+
 /// Non-finite input is silence; huge input is clipped.
 #[inline(always)]
 fn sanitize(x: f32) -> f64 {
@@ -160,58 +165,128 @@ fn sanitize(x: f32) -> f64 {
     }
 }
 
-/// Runs frames `start..start + n` of `io` through the cascade. `cur` holds
-/// the coefficients of the previous sample and is advanced by `step` before
-/// every sample when `moving`; it is left at the last sample's coefficients.
+/// Where the coefficients of a run of frames come from.
+#[derive(Clone, Copy)]
+pub(crate) struct Segment<'a> {
+    /// Coefficients at the start of the grid segment (the previous one's end).
+    pub start: &'a Cascade,
+    /// Per-sample increment across the segment.
+    pub step: &'a Cascade,
+    /// Whether the coefficients move (otherwise `start` holds throughout).
+    pub moving: bool,
+    /// Position of the first frame within the segment.
+    pub phase: usize,
+}
+
+/// Per-frame coefficients of a moving chunk, coefficient-major so that
+/// filling it vectorises; computed once and shared by every channel pair.
+#[repr(C, align(32))]
+#[derive(Clone, Debug)]
+pub(crate) struct Table([[f64; CHUNK]; COEFFS]);
+
+impl Default for Table {
+    fn default() -> Self {
+        Self([[0.0; CHUNK]; COEFFS])
+    }
+}
+
+impl Table {
+    /// `start + (phase + 1)·step` for each frame: a pure function of the
+    /// position in the segment, so any split into blocks gives the same bits.
+    fn fill(&mut self, kernel: Kernel, seg: &Segment, n: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if kernel == Kernel::Fma {
+            // SAFETY: the Fma kernel is only chosen where AVX2 was detected.
+            unsafe { self.fill_avx2(seg, n) };
+            return;
+        }
+        let _ = kernel;
+        self.fill_generic(seg, n);
+    }
+
+    /// Same arithmetic (no fused operations), four lanes wide.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn fill_avx2(&mut self, seg: &Segment, n: usize) {
+        self.fill_generic(seg, n);
+    }
+
+    #[inline(always)]
+    fn fill_generic(&mut self, seg: &Segment, n: usize) {
+        let mut steps = [0.0f64; CHUNK];
+        for (k, v) in steps.iter_mut().enumerate() {
+            *v = (seg.phase + k + 1) as f64;
+        }
+        for ((row, &s), &d) in self.0.iter_mut().zip(&seg.start.0).zip(&seg.step.0) {
+            for (v, &m) in row.iter_mut().zip(&steps).take(n) {
+                *v = s + m * d;
+            }
+        }
+    }
+}
+
+/// Runs `n` frames of `io`, from frame `offset`, through the cascade.
 pub(crate) fn run<I: Io>(
     kernel: Kernel,
     states: &mut [ChannelState],
-    cur: &mut Cascade,
-    step: &Cascade,
-    moving: bool,
+    table: &mut Table,
+    seg: Segment,
     io: &mut I,
-    start: usize,
+    offset: usize,
     n: usize,
 ) {
-    match kernel {
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Sse2 | Kernel::Fma => x86::run(kernel, states, cur, step, moving, io, start, n),
-        _ => run_scalar(states, cur, step, moving, io, start, n),
+    let mut done = 0;
+    while done < n {
+        let len = (n - done).min(CHUNK);
+        let chunk_seg = Segment {
+            phase: seg.phase + done,
+            ..seg
+        };
+        if seg.moving {
+            table.fill(kernel, &chunk_seg, len);
+        }
+        match kernel {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Sse2 | Kernel::Fma => {
+                x86::run(kernel, states, &chunk_seg, table, io, offset + done, len)
+            }
+            _ => run_scalar(states, &chunk_seg, table, io, offset + done, len),
+        }
+        done += len;
     }
 }
 
 fn run_scalar<I: Io>(
     states: &mut [ChannelState],
-    cur: &mut Cascade,
-    step: &Cascade,
-    moving: bool,
+    seg: &Segment,
+    table: &Table,
     io: &mut I,
-    start: usize,
+    offset: usize,
     n: usize,
 ) {
-    let mut last = *cur;
     for (ch, st) in states.iter_mut().enumerate() {
-        let mut c = cur.0;
         let mut h = st.h;
-        for i in start..start + n {
-            if moving {
-                for (a, d) in c.iter_mut().zip(&step.0) {
-                    *a += d;
+        for k in 0..n {
+            let c = |j: usize| {
+                if seg.moving {
+                    table.0[j][k]
+                } else {
+                    seg.start.0[j]
                 }
-            }
-            let mut x = sanitize(io.get(ch, i));
+            };
+            let mut x = sanitize(io.get(ch, offset + k));
             for s in 0..STAGES {
-                let k = &c[s * PER_STAGE..][..PER_STAGE];
+                let j = s * PER_STAGE;
                 let (x1, x2, y1, y2) = (h[2 * s], h[2 * s + 1], h[2 * s + 2], h[2 * s + 3]);
-                let w = k[0] * x1 + (k[1] * x2 + k[3] * y2);
-                let y = x + (k[2] * y1 + w);
+                let w = c(j) * x1 + (c(j + 1) * x2 + c(j + 3) * y2);
+                let y = x + (c(j + 2) * y1 + w);
                 h[2 * s + 1] = x1;
                 h[2 * s] = x;
                 x = y;
             }
             h[HISTORY - 1] = h[HISTORY - 2];
             h[HISTORY - 2] = x;
-            io.set(ch, i, (x * c[GAIN]) as f32);
+            io.set(ch, offset + k, (x * c(GAIN)) as f32);
         }
         // Keep the recursion out of subnormals where FpGuard sets no FTZ mode.
         #[cfg(not(any(target_arch = "x86_64", target_arch = "x86")))]
@@ -221,9 +296,7 @@ fn run_scalar<I: Io>(
             }
         }
         st.h = h;
-        last = Cascade(c);
     }
-    *cur = last;
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -234,9 +307,6 @@ mod x86 {
     /// `a·b + c`, fused or not.
     trait Madd {
         unsafe fn madd(a: __m128d, b: __m128d, c: __m128d) -> __m128d;
-        /// `c + d`, possibly issued on the multiply unit to spread the load
-        /// (an FMA with 1.0 rounds exactly like an add).
-        unsafe fn add_on_mul_unit(c: __m128d, d: __m128d) -> __m128d;
     }
 
     struct Sse2;
@@ -244,10 +314,6 @@ mod x86 {
         #[inline(always)]
         unsafe fn madd(a: __m128d, b: __m128d, c: __m128d) -> __m128d {
             unsafe { _mm_add_pd(_mm_mul_pd(a, b), c) }
-        }
-        #[inline(always)]
-        unsafe fn add_on_mul_unit(c: __m128d, d: __m128d) -> __m128d {
-            unsafe { _mm_add_pd(c, d) }
         }
     }
 
@@ -257,129 +323,166 @@ mod x86 {
         unsafe fn madd(a: __m128d, b: __m128d, c: __m128d) -> __m128d {
             unsafe { _mm_fmadd_pd(a, b, c) }
         }
-        #[inline(always)]
-        unsafe fn add_on_mul_unit(c: __m128d, d: __m128d) -> __m128d {
-            unsafe { _mm_fmadd_pd(d, _mm_set1_pd(1.0), c) }
-        }
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn run<I: Io>(
         kernel: Kernel,
         states: &mut [ChannelState],
-        cur: &mut Cascade,
-        step: &Cascade,
-        moving: bool,
+        seg: &Segment,
+        table: &Table,
         io: &mut I,
-        start: usize,
+        offset: usize,
         n: usize,
     ) {
-        let mut last = *cur;
         let mut ch = 0;
         while ch < states.len() {
             let pair = (ch + 1 < states.len()).then_some(ch + 1);
-            let mut c = *cur;
             // SAFETY: SSE2 is part of x86-64; FMA is only chosen when detected.
             unsafe {
-                match (kernel, moving) {
+                match (kernel, seg.moving) {
                     (Kernel::Fma, true) => {
-                        run_pair_fma::<true, I>(states, ch, pair, &mut c, step, io, start, n)
+                        pair_fma::<true, I>(states, ch, pair, seg, table, io, offset, n)
                     }
                     (Kernel::Fma, false) => {
-                        run_pair_fma::<false, I>(states, ch, pair, &mut c, step, io, start, n)
+                        pair_fma::<false, I>(states, ch, pair, seg, table, io, offset, n)
                     }
                     (_, true) => {
-                        run_pair::<Sse2, true, I>(states, ch, pair, &mut c, step, io, start, n)
+                        pair_run::<Sse2, true, I>(states, ch, pair, seg, table, io, offset, n)
                     }
                     (_, false) => {
-                        run_pair::<Sse2, false, I>(states, ch, pair, &mut c, step, io, start, n)
+                        pair_run::<Sse2, false, I>(states, ch, pair, seg, table, io, offset, n)
                     }
                 }
             }
-            last = c;
             ch += 2;
         }
-        *cur = last;
     }
 
     #[target_feature(enable = "avx2,fma")]
     #[allow(clippy::too_many_arguments)]
-    unsafe fn run_pair_fma<const MOVING: bool, I: Io>(
+    unsafe fn pair_fma<const MOVING: bool, I: Io>(
         states: &mut [ChannelState],
         a: usize,
         b: Option<usize>,
-        cur: &mut Cascade,
-        step: &Cascade,
+        seg: &Segment,
+        table: &Table,
         io: &mut I,
-        start: usize,
+        offset: usize,
         n: usize,
     ) {
-        unsafe { run_pair::<Fma, MOVING, I>(states, a, b, cur, step, io, start, n) }
+        unsafe { pair_run::<Fma, MOVING, I>(states, a, b, seg, table, io, offset, n) }
+    }
+
+    /// One frame through the five stages. In history pair `p`, register
+    /// `2p + E` holds the newer value and `2p + 1 − E` the older, which the
+    /// new value replaces.
+    #[inline(always)]
+    unsafe fn frame<M: Madd, const MOVING: bool, const E: usize>(
+        h: &mut [__m128d; HISTORY],
+        mut x: __m128d,
+        fixed: &[__m128d; COEFFS],
+        table: &Table,
+        k: usize,
+    ) -> __m128d {
+        unsafe {
+            let c = |j: usize| {
+                if MOVING {
+                    _mm_load1_pd(&table.0[j][k])
+                } else {
+                    fixed[j]
+                }
+            };
+            for s in 0..STAGES {
+                let j = s * PER_STAGE;
+                let (new, old) = (2 * s + E, 2 * s + 1 - E);
+                let (x1, x2, y1, y2) = (h[new], h[old], h[new + 2], h[old + 2]);
+                let w = M::madd(c(j), x1, M::madd(c(j + 1), x2, _mm_mul_pd(c(j + 3), y2)));
+                // The input joins last, so a sample crosses each stage in
+                // one add: short chains keep several frames in flight.
+                let y = _mm_add_pd(x, M::madd(c(j + 2), y1, w));
+                h[old] = x;
+                x = y;
+            }
+            h[HISTORY - 1 - E] = x;
+            x
+        }
     }
 
     /// Channels `a` and `b` (or a silent dummy lane) as the two lanes of
-    /// every register.
+    /// every register, for up to [`CHUNK`] frames.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    unsafe fn run_pair<M: Madd, const MOVING: bool, I: Io>(
+    unsafe fn pair_run<M: Madd, const MOVING: bool, I: Io>(
         states: &mut [ChannelState],
         a: usize,
         b: Option<usize>,
-        cur: &mut Cascade,
-        step: &Cascade,
+        seg: &Segment,
+        table: &Table,
         io: &mut I,
-        start: usize,
+        offset: usize,
         n: usize,
     ) {
         unsafe {
-            let sb = b.map(|b| states[b].h).unwrap_or([0.0; HISTORY]);
-            let sa = states[a].h;
-            let mut h: [__m128d; HISTORY] = std::array::from_fn(|k| _mm_set_pd(sb[k], sa[k]));
-            let mut c: [__m128d; COEFFS] = std::array::from_fn(|k| _mm_set1_pd(cur.0[k]));
-            let d: [__m128d; COEFFS] = std::array::from_fn(|k| _mm_set1_pd(step.0[k]));
+            let mut buf = [_mm_setzero_pd(); CHUNK];
+            let buf = &mut buf[..n];
+
+            // Input: convert and sanitise. x − x is 0 for finite x, NaN otherwise.
             let limit = _mm_set1_pd(INPUT_LIMIT);
             let neg_limit = _mm_set1_pd(-INPUT_LIMIT);
             let zero = _mm_setzero_pd();
             let stereo = if b.is_some() { io.stereo_ptr() } else { None };
-
-            for i in start..start + n {
-                if MOVING {
-                    for k in 0..COEFFS {
-                        // Feedforward increments on the multiply unit,
-                        // feedback ones on the adder: the filter itself
-                        // needs both.
-                        c[k] = if k % PER_STAGE < 2 {
-                            M::add_on_mul_unit(c[k], d[k])
-                        } else {
-                            _mm_add_pd(c[k], d[k])
-                        };
-                    }
-                }
+            for (k, v) in buf.iter_mut().enumerate() {
+                let i = offset + k;
                 let raw = match stereo {
                     Some(p) => _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64(
                         p.add(2 * i) as *const __m128i
                     ))),
                     None => _mm_set_pd(b.map_or(0.0, |b| io.get(b, i) as f64), io.get(a, i) as f64),
                 };
-                // x − x is 0 for finite x and NaN otherwise.
                 let finite = _mm_cmpeq_pd(_mm_sub_pd(raw, raw), zero);
-                let mut x = _mm_and_pd(raw, finite);
-                x = _mm_min_pd(_mm_max_pd(x, neg_limit), limit);
+                *v = _mm_min_pd(_mm_max_pd(_mm_and_pd(raw, finite), neg_limit), limit);
+            }
 
-                for s in 0..STAGES {
-                    let k = s * PER_STAGE;
-                    let (x1, x2, y1, y2) = (h[2 * s], h[2 * s + 1], h[2 * s + 2], h[2 * s + 3]);
-                    let w = M::madd(c[k], x1, M::madd(c[k + 1], x2, _mm_mul_pd(c[k + 3], y2)));
-                    // The input joins last, so a sample crosses each stage
-                    // in one add: short chains keep several frames in flight.
-                    let y = _mm_add_pd(x, M::madd(c[k + 2], y1, w));
-                    h[2 * s + 1] = x1;
-                    h[2 * s] = x;
-                    x = y;
+            // The recursion.
+            let sb = b.map(|b| states[b].h).unwrap_or([0.0; HISTORY]);
+            let sa = states[a].h;
+            let mut h: [__m128d; HISTORY] = std::array::from_fn(|k| _mm_set_pd(sb[k], sa[k]));
+            let fixed: [__m128d; COEFFS] = std::array::from_fn(|j| _mm_set1_pd(seg.start.0[j]));
+            // Two frames per iteration, alternating which register of each
+            // history pair is the newer, so no history value is ever moved.
+            let mut pairs = buf.chunks_exact_mut(2);
+            let mut k = 0;
+            for two in &mut pairs {
+                two[0] = frame::<M, MOVING, 0>(&mut h, two[0], &fixed, table, k);
+                two[1] = frame::<M, MOVING, 1>(&mut h, two[1], &fixed, table, k + 1);
+                k += 2;
+            }
+            if let [last] = pairs.into_remainder() {
+                *last = frame::<M, MOVING, 0>(&mut h, *last, &fixed, table, k);
+                for p in h.chunks_exact_mut(2) {
+                    p.swap(0, 1);
                 }
-                h[HISTORY - 1] = h[HISTORY - 2];
-                h[HISTORY - 2] = x;
-                let out = _mm_mul_pd(x, c[GAIN]);
+            }
+            let mut la = [0.0; HISTORY];
+            let mut lb = [0.0; HISTORY];
+            for k in 0..HISTORY {
+                _mm_storel_pd(&mut la[k], h[k]);
+                _mm_storeh_pd(&mut lb[k], h[k]);
+            }
+            states[a].h = la;
+            if let Some(b) = b {
+                states[b].h = lb;
+            }
+
+            // Output: gain, convert, store.
+            for (k, v) in buf.iter().enumerate() {
+                let i = offset + k;
+                let gain = if MOVING {
+                    _mm_load1_pd(&table.0[GAIN][k])
+                } else {
+                    fixed[GAIN]
+                };
+                let out = _mm_mul_pd(*v, gain);
                 match stereo {
                     Some(p) => _mm_storel_epi64(
                         p.add(2 * i) as *mut __m128i,
@@ -392,20 +495,6 @@ mod x86 {
                         }
                     }
                 }
-            }
-
-            let mut la = [0.0; HISTORY];
-            let mut lb = [0.0; HISTORY];
-            for k in 0..HISTORY {
-                _mm_storel_pd(&mut la[k], h[k]);
-                _mm_storeh_pd(&mut lb[k], h[k]);
-            }
-            states[a].h = la;
-            if let Some(b) = b {
-                states[b].h = lb;
-            }
-            for k in 0..COEFFS {
-                _mm_storel_pd(&mut cur.0[k], c[k]);
             }
         }
     }
