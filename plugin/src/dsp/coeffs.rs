@@ -9,38 +9,10 @@
 
 use super::fastmath;
 use super::kernel::{Cascade, Kernel, PER_STAGE};
-use semantic_eq_model::{BAND_COUNT, BANDS, BandKind, MAX_FREQ_RATIO, NUM_PARAMS, PARAMS, SHELF_Q};
+use semantic_eq_model::{
+    BAND_COUNT, BANDS, BandKind, BiquadCoeffs, MAX_FREQ_RATIO, NUM_PARAMS, PARAMS, SHELF_Q,
+};
 use std::f64::consts::{LN_10, PI};
-
-/// One stage with its `b0` factored out:
-/// `y = x + b1·x[-1] + b2·x[-2] − a1·y[-1] − a2·y[-2]`, output scaled by `gain`.
-///
-/// Factoring `b0` out of every stage saves five multiplies per sample; the
-/// five gains are multiplied into one that the kernel applies at the end.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct StageCoeffs {
-    /// `b1 / b0`.
-    pub b1: f64,
-    /// `b2 / b0`.
-    pub b2: f64,
-    /// `a1 / a0`.
-    pub a1: f64,
-    /// `a2 / a0`.
-    pub a2: f64,
-    /// `b0 / a0`, the stage's linear gain factor.
-    pub gain: f64,
-}
-
-impl StageCoeffs {
-    /// A stage that passes its input unchanged.
-    pub const IDENTITY: Self = Self {
-        b1: 0.0,
-        b2: 0.0,
-        a1: 0.0,
-        a2: 0.0,
-        gain: 1.0,
-    };
-}
 
 /// Coefficients of one band. `gain_db` may exceed ±12 dB (amount > 100 %).
 /// The frequency is clamped to [`MAX_FREQ_RATIO`]·`sample_rate`.
@@ -50,18 +22,17 @@ pub fn stage_coeffs(
     freq_hz: f64,
     q: f64,
     sample_rate: f64,
-) -> StageCoeffs {
+) -> BiquadCoeffs {
     let k = fastmath::tan(PI * freq_hz.min(MAX_FREQ_RATIO * sample_rate) / sample_rate);
     let sqrt_a = fastmath::exp(gain_db * (LN_10 / 80.0));
     let [b0, b1, b2, a0, a1, a2] = polynomials(kind, k, sqrt_a, q);
-    let inv_b0 = 1.0 / b0;
     let inv_a0 = 1.0 / a0;
-    StageCoeffs {
-        b1: b1 * inv_b0,
-        b2: b2 * inv_b0,
+    BiquadCoeffs {
+        b0: b0 * inv_a0,
+        b1: b1 * inv_a0,
+        b2: b2 * inv_a0,
         a1: a1 * inv_a0,
         a2: a2 * inv_a0,
-        gain: b0 * inv_a0,
     }
 }
 
@@ -196,7 +167,6 @@ impl Plan {
             *kb = fastmath::tan(f.min(self.max_hz) * self.pi_over_fs);
         }
         let mut c = Cascade::IDENTITY;
-        let mut gain = e[13];
         for (b, band) in BANDS.iter().enumerate() {
             let q = if band.q_index.is_some() {
                 e[5 + b - 1]
@@ -204,17 +174,16 @@ impl Plan {
                 SHELF_Q
             };
             let [b0, b1, b2, a0, a1, a2] = polynomials(band.kind, k[b], e[8 + b], q);
-            let inv_b0 = 1.0 / b0;
             let inv_a0 = 1.0 / a0;
             c.0[b * PER_STAGE..][..PER_STAGE].copy_from_slice(&[
-                b1 * inv_b0,
-                b2 * inv_b0,
+                b0 * inv_a0,
+                b1 * inv_a0,
+                b2 * inv_a0,
                 -a1 * inv_a0,
                 -a2 * inv_a0,
             ]);
-            gain *= b0 * inv_a0;
         }
-        c.0[BAND_COUNT * PER_STAGE] = gain;
+        c.0[BAND_COUNT * PER_STAGE] = e[13];
         c
     }
 }
@@ -245,11 +214,11 @@ mod tests {
                             );
                             let close = |a: f64, b: f64| (a - b).abs() <= 1e-11 * (1.0 + b.abs());
                             assert!(
-                                close(ours.gain, r.b0),
+                                close(ours.b0, r.b0),
                                 "{kind:?} {gain_db} {freq_hz} {q} {fs}"
                             );
-                            assert!(close(ours.b1 * ours.gain, r.b1));
-                            assert!(close(ours.b2 * ours.gain, r.b2));
+                            assert!(close(ours.b1, r.b1));
+                            assert!(close(ours.b2, r.b2));
                             assert!(close(ours.a1, r.a1));
                             assert!(close(ours.a2, r.a2));
                         }
@@ -275,19 +244,18 @@ mod tests {
                 "{k:?}"
             );
         }
-        let mut gain = 10f64.powf(-6.0 / 20.0);
         for (b, band) in p.bands().iter().enumerate() {
             let s = stage_coeffs(band.kind, band.gain_db * 1.5, band.freq_hz, band.q, fs);
             let got = &c.0[b * PER_STAGE..][..PER_STAGE];
-            let want = [s.b1, s.b2, -s.a1, -s.a2];
+            let want = [s.b0, s.b1, s.b2, -s.a1, -s.a2];
             for (g, w) in got.iter().zip(want) {
                 assert!(
                     (g - w).abs() < 1e-12 * (1.0 + w.abs()),
                     "band {b}: {got:?} vs {want:?}"
                 );
             }
-            gain *= s.gain;
         }
+        let gain = 10f64.powf(-6.0 / 20.0);
         assert!((c.0[BAND_COUNT * PER_STAGE] - gain).abs() < 1e-12 * gain);
     }
 }
