@@ -475,8 +475,10 @@ mod tests {
 
     #[test]
     fn validation_names_the_bad_parameter() {
-        let mut p = EqParams::default();
-        p.hs_freq_hz = 1.6e6;
+        let mut p = EqParams {
+            hs_freq_hz: 1.6e6,
+            ..Default::default()
+        };
         let err = p.validate().unwrap_err().to_string();
         assert!(
             err.contains("hs_freq_hz") && err.contains("outside"),
