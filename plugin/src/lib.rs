@@ -4,4 +4,5 @@
 //! plugin and the CLI both drive the same [`dsp::EqEngine`], which is what
 //! makes an offline render equal what was heard.
 
+pub mod cli;
 pub mod dsp;

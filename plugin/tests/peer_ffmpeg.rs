@@ -6,7 +6,10 @@ use std::path::Path;
 use std::process::Command;
 
 fn ffmpeg_available() -> bool {
-    Command::new("ffmpeg").arg("-version").output().is_ok_and(|o| o.status.success())
+    Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn write_noise(path: &Path, sample_rate: u32, seconds: f64) {
@@ -35,7 +38,11 @@ fn write_noise(path: &Path, sample_rate: u32, seconds: f64) {
 }
 
 fn read(path: &Path) -> Vec<f32> {
-    hound::WavReader::open(path).unwrap().into_samples::<f32>().map(Result::unwrap).collect()
+    hound::WavReader::open(path)
+        .unwrap()
+        .into_samples::<f32>()
+        .map(Result::unwrap)
+        .collect()
 }
 
 #[test]
@@ -82,14 +89,24 @@ fn render_matches_ffmpeg_within_minus_100_dbfs() {
             .arg(&theirs)
             .output()
             .unwrap();
-        assert!(out.status.success(), "ffmpeg failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "ffmpeg failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
 
         let (a, b) = (read(&ours), read(&theirs));
         assert_eq!(a.len(), b.len());
-        let max_abs = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        let max_abs = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max);
         let peak = b.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         let db = 20.0 * (max_abs as f64).log10();
-        println!("{rate} Hz: max |ours − ffmpeg| = {max_abs:e} ({db:.1} dBFS), output peak {peak:.3}");
+        println!(
+            "{rate} Hz: max |ours − ffmpeg| = {max_abs:e} ({db:.1} dBFS), output peak {peak:.3}"
+        );
         assert!(peak > 0.1, "the EQ output should carry signal");
         assert!(db <= -100.0, "{rate} Hz: {db:.1} dBFS");
     }

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `semantic-eq` command-line tool; see [`semantic_eq::cli`].
+
+fn main() -> std::process::ExitCode {
+    semantic_eq::cli::main()
+}

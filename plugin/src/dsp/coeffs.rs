@@ -168,6 +168,12 @@ impl Plan {
         }
         let mut c = Cascade::IDENTITY;
         for (b, band) in BANDS.iter().enumerate() {
+            if e[8 + b] == 1.0 {
+                // 0 dB: an exact pass-through (Cascade::IDENTITY's stage), so
+                // a flat EQ returns its input bit for bit instead of leaving
+                // rounding residue where b and a should cancel.
+                continue;
+            }
             let q = if band.q_index.is_some() {
                 e[5 + b - 1]
             } else {
@@ -184,6 +190,7 @@ impl Plan {
             ]);
         }
         c.0[BAND_COUNT * PER_STAGE] = e[13];
+        debug_assert!(c.0.iter().all(|v| v.is_finite()));
         c
     }
 }

@@ -69,12 +69,47 @@ impl Targets {
         }
     }
 
+    /// The same targets with the EQ normalised (needs `ln`, so it is kept
+    /// off the grid path; automation and the decoder work normalised).
+    pub fn normalized(&self) -> NormTargets {
+        NormTargets {
+            eq: self.eq.to_normalized(),
+            amount: self.amount,
+            output_db: self.output_db,
+        }
+    }
+}
+
+/// Targets with the 13 EQ parameters normalised to [0, 1] (gains linear,
+/// frequency and Q logarithmic): the domain the engine smooths in, and what
+/// the decoder produces.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NormTargets {
+    /// Normalised EQ parameters, SAFE order.
+    pub eq: [f64; NUM_PARAMS],
+    /// Gain scale, 0..=2 (1 = 100 %).
+    pub amount: f64,
+    /// Output gain applied after the EQ, dB.
+    pub output_db: f64,
+}
+
+impl NormTargets {
+    /// Clamped into range; NaN falls back to neutral values.
+    pub fn sanitized(&self) -> Self {
+        let or = |v: f64, d: f64| if v.is_nan() { d } else { v };
+        let defaults = EqParams::default().to_normalized();
+        Self {
+            eq: std::array::from_fn(|i| or(self.eq[i], defaults[i]).clamp(0.0, 1.0)),
+            amount: or(self.amount, 1.0).clamp(AMOUNT_RANGE.0, AMOUNT_RANGE.1),
+            output_db: or(self.output_db, 0.0).clamp(OUTPUT_DB_RANGE.0, OUTPUT_DB_RANGE.1),
+        }
+    }
+
     fn to_slots(self) -> [f64; SLOTS] {
-        let n = self.eq.to_normalized();
         std::array::from_fn(|i| match i {
             AMOUNT_SLOT => self.amount,
             OUTPUT_SLOT => self.output_db,
-            _ => n[i],
+            _ => self.eq[i],
         })
     }
 }
@@ -97,8 +132,6 @@ pub struct EqEngine {
     pos: u64,
     /// Length of a ramp started by [`EqEngine::set_targets`], samples.
     smoothing_samples: u64,
-    /// The last targets accepted (sanitised).
-    targets: Targets,
     /// One ramp per smoothed slot.
     ramps: [Ramp; SLOTS],
     /// A ramp was retargeted or is still moving, so the next grid point must
@@ -153,8 +186,7 @@ impl EqEngine {
             plan: Plan::new(sample_rate),
             pos: 0,
             smoothing_samples: 0,
-            targets,
-            ramps: targets.to_slots().map(Ramp::constant),
+            ramps: targets.normalized().to_slots().map(Ramp::constant),
             dirty: true,
             seg_start: Cascade::IDENTITY,
             seg_end: Cascade::IDENTITY,
@@ -186,11 +218,6 @@ impl EqEngine {
         self.pos
     }
 
-    /// The last targets set (after sanitising).
-    pub fn targets(&self) -> &Targets {
-        &self.targets
-    }
-
     /// Ramp time used by [`EqEngine::set_targets`], ms.
     pub fn set_smoothing_ms(&mut self, ms: f64) {
         let ms = if ms.is_finite() {
@@ -210,8 +237,13 @@ impl EqEngine {
     /// next grid point). Out-of-range values are clamped; NaN is ignored in
     /// favour of a neutral value.
     pub fn set_targets_ramped(&mut self, targets: &Targets, ramp_samples: u64) {
+        self.set_norm_targets_ramped(&targets.sanitized().normalized(), ramp_samples);
+    }
+
+    /// Like [`EqEngine::set_targets_ramped`], for targets already normalised;
+    /// cheap enough to call on every grid point from the audio thread.
+    pub fn set_norm_targets_ramped(&mut self, targets: &NormTargets, ramp_samples: u64) {
         let t = targets.sanitized();
-        self.targets = t;
         for (ramp, value) in self.ramps.iter_mut().zip(t.to_slots()) {
             ramp.retarget(self.pos, value, ramp_samples);
         }

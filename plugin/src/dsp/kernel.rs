@@ -78,6 +78,11 @@ pub(crate) struct Cascade(pub [f64; COEFFS]);
 impl Cascade {
     pub const IDENTITY: Self = {
         let mut c = [0.0; COEFFS];
+        let mut s = 0;
+        while s < STAGES {
+            c[s * PER_STAGE] = 1.0;
+            s += 1;
+        }
         c[GAIN] = 1.0;
         Self(c)
     };

@@ -8,4 +8,4 @@ mod kernel;
 pub use kernel::Kernel;
 pub mod smoother;
 
-pub use engine::{EngineError, EqEngine, Targets};
+pub use engine::{EngineError, EqEngine, NormTargets, Targets};

@@ -1,0 +1,173 @@
+//! Everything the command line and automation files can set, in one table.
+//!
+//! A *control* is a named, ranged number: the 13 EQ parameters (plain
+//! units), `amount` (percent) and `out_db`. Static flags fill a
+//! [`ControlValues`], automation overrides some of its entries over time, and
+//! [`ControlValues::to_targets`] turns the result into engine [`Targets`].
+//! Adding a control (say the `x`/`y` of a semantic map) means adding a row to
+//! [`CONTROLS`] and teaching `to_targets` what it does; the automation parser
+//! picks it up by name.
+
+use crate::dsp::engine::{AMOUNT_RANGE, OUTPUT_DB_RANGE};
+use crate::dsp::{NormTargets, Targets};
+use semantic_eq_model::{EqParams, NUM_PARAMS, PARAMS};
+
+/// One automatable / settable value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ControlSpec {
+    /// Name used in automation headers.
+    pub name: &'static str,
+    /// Display unit ("dB", "Hz", "%", "" for Q).
+    pub unit: &'static str,
+    /// Smallest valid value.
+    pub min: f64,
+    /// Largest valid value.
+    pub max: f64,
+    /// Value used when nothing sets it.
+    pub default: f64,
+}
+
+impl ControlSpec {
+    /// Whether `v` is a finite value inside the range.
+    pub fn contains(&self, v: f64) -> bool {
+        v.is_finite() && v >= self.min && v <= self.max
+    }
+}
+
+/// Number of controls.
+pub const CONTROL_COUNT: usize = NUM_PARAMS + 2;
+/// Index of `amount` (percent, 0..=200) in [`CONTROLS`].
+pub const AMOUNT: usize = NUM_PARAMS;
+/// Index of `out_db` (dB) in [`CONTROLS`].
+pub const OUT_DB: usize = NUM_PARAMS + 1;
+
+/// All controls: the 13 EQ parameters in SAFE order, then `amount`, `out_db`.
+pub const CONTROLS: [ControlSpec; CONTROL_COUNT] = build_controls();
+
+const fn build_controls() -> [ControlSpec; CONTROL_COUNT] {
+    let mut out = [ControlSpec {
+        name: "",
+        unit: "",
+        min: 0.0,
+        max: 0.0,
+        default: 0.0,
+    }; CONTROL_COUNT];
+    let mut i = 0;
+    while i < NUM_PARAMS {
+        let p = &PARAMS[i];
+        out[i] = ControlSpec {
+            name: p.name,
+            unit: p.unit,
+            min: p.min,
+            max: p.max,
+            default: p.default,
+        };
+        i += 1;
+    }
+    out[AMOUNT] = ControlSpec {
+        name: "amount",
+        unit: "%",
+        min: AMOUNT_RANGE.0 * 100.0,
+        max: AMOUNT_RANGE.1 * 100.0,
+        default: 100.0,
+    };
+    out[OUT_DB] = ControlSpec {
+        name: "out_db",
+        unit: "dB",
+        min: OUTPUT_DB_RANGE.0,
+        max: OUTPUT_DB_RANGE.1,
+        default: 0.0,
+    };
+    out
+}
+
+/// Index of a control by name.
+pub fn control_index(name: &str) -> Option<usize> {
+    CONTROLS.iter().position(|c| c.name == name)
+}
+
+/// `v` (plain units) in the engine's smoothing units: EQ parameters
+/// normalised to [0, 1], `amount` as a factor, `out_db` unchanged.
+pub fn to_engine_unit(control: usize, v: f64) -> f64 {
+    match control {
+        AMOUNT => v / 100.0,
+        OUT_DB => v,
+        i => PARAMS[i].normalize(v),
+    }
+}
+
+/// Engine targets from values in engine units.
+pub fn norm_targets(units: &[f64; CONTROL_COUNT]) -> NormTargets {
+    NormTargets {
+        eq: std::array::from_fn(|i| units[i]),
+        amount: units[AMOUNT],
+        output_db: units[OUT_DB],
+    }
+}
+
+/// A value for every control.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ControlValues(pub [f64; CONTROL_COUNT]);
+
+impl Default for ControlValues {
+    fn default() -> Self {
+        Self(CONTROLS.map(|c| c.default))
+    }
+}
+
+impl ControlValues {
+    /// Sets the 13 EQ parameters.
+    pub fn set_eq(&mut self, eq: &EqParams) {
+        self.0[..NUM_PARAMS].copy_from_slice(&eq.to_array());
+    }
+
+    /// These values in engine units (see [`to_engine_unit`]).
+    pub fn to_engine_units(&self) -> [f64; CONTROL_COUNT] {
+        std::array::from_fn(|i| to_engine_unit(i, self.0[i]))
+    }
+
+    /// The engine targets these values stand for.
+    pub fn to_targets(&self) -> Targets {
+        let mut eq = [0.0; NUM_PARAMS];
+        eq.copy_from_slice(&self.0[..NUM_PARAMS]);
+        Targets {
+            eq: EqParams::from_array(eq),
+            amount: self.0[AMOUNT] / 100.0,
+            output_db: self.0[OUT_DB],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_matches_the_model_and_engine() {
+        for (c, p) in CONTROLS.iter().zip(&PARAMS) {
+            assert_eq!(
+                (c.name, c.min, c.max, c.default),
+                (p.name, p.min, p.max, p.default)
+            );
+        }
+        assert_eq!(control_index("amount"), Some(AMOUNT));
+        assert_eq!(control_index("out_db"), Some(OUT_DB));
+        assert_eq!(control_index("b2_q"), Some(7));
+        assert_eq!(control_index("time_s"), None);
+        let t = ControlValues::default().to_targets();
+        assert_eq!(t, Targets::default());
+        let n = norm_targets(&ControlValues::default().to_engine_units());
+        assert_eq!(n, Targets::default().normalized());
+    }
+
+    #[test]
+    fn amount_is_a_percentage() {
+        let mut v = ControlValues::default();
+        v.0[AMOUNT] = 50.0;
+        v.0[OUT_DB] = -3.0;
+        let t = v.to_targets();
+        assert_eq!(t.amount, 0.5);
+        assert_eq!(t.output_db, -3.0);
+        assert!(CONTROLS[AMOUNT].contains(200.0) && !CONTROLS[AMOUNT].contains(200.1));
+    }
+}

@@ -1,0 +1,174 @@
+//! The `semantic-eq` command-line tool.
+//!
+//! [`main`] parses the arguments and runs a subcommand; every failure ends up
+//! as one `error: …` line on stderr and a non-zero exit code.
+//!
+//! * [`controls`]: the table of everything a flag or automation can set.
+//! * [`automation`]: the automation CSV parser.
+//! * [`wav`]: WAV header parsing/writing and bulk sample conversion.
+//! * [`pipeline`]: block streaming with reads and writes on their own threads.
+//! * [`render`]: the `render` subcommand.
+
+pub mod automation;
+pub mod controls;
+pub mod pipeline;
+pub mod render;
+pub mod wav;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Semantic EQ: a five-band EQ driven by semantic descriptors.
+#[derive(Debug, Parser)]
+#[command(name = "semantic-eq", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render a WAV file through the EQ.
+    #[command(after_long_help = RENDER_AFTER_HELP)]
+    Render(RenderArgs),
+}
+
+const RENDER_AFTER_HELP: &str = "\
+The --eq order (SAFE column order) and ranges:
+  ls_gain_db -12..12, ls_freq_hz 22..1000,
+  b1_gain_db -12..12, b1_freq_hz 82..3900,  b1_q 0.1..10,
+  b2_gain_db -12..12, b2_freq_hz 180..4700, b2_q 0.1..10,
+  b3_gain_db -12..12, b3_freq_hz 220..10000, b3_q 0.1..10,
+  hs_gain_db -12..12, hs_freq_hz 580..20000
+Without --eq the EQ is flat (all gains 0 dB).
+
+Automation file (--automation): a CSV whose header is `time_s` followed by any
+of the 13 names above, `amount` (percent) or `out_db`. Each row holds a time in
+seconds (finite, >= 0, strictly increasing) and one value per column. Values are
+linear between rows and held before the first and after the last row; automated
+names override the static flags. Blank lines and lines starting with # are
+ignored.
+  time_s,b2_gain_db,amount
+  0,0,100
+  2.5,6,100
+  5,6,50
+
+Examples:
+  semantic-eq render in.wav out.wav --eq 3,120,-2,400,0.7,1.5,1500,2,-4,6000,3,5,9000
+  semantic-eq render in.wav out.wav --eq ... --amount 50 --out-db -3 --float
+  semantic-eq render in.wav out.wav --automation moves.csv";
+
+/// Arguments of `semantic-eq render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Input WAV: 16, 24 or 32-bit integer or 32-bit float, 1 to 8 channels,
+    /// 22050 to 384000 Hz.
+    #[arg(value_name = "IN.wav")]
+    pub input: PathBuf,
+
+    /// Output WAV, in the input's format unless --float. Written atomically
+    /// (a temporary file renamed into place); must not be the input.
+    #[arg(value_name = "OUT.wav")]
+    pub output: PathBuf,
+
+    /// The EQ: 13 comma-separated numbers in SAFE order (see below).
+    #[arg(
+        long,
+        value_name = "G,F,G,F,Q,G,F,Q,G,F,Q,G,F",
+        allow_hyphen_values = true
+    )]
+    pub eq: Option<String>,
+
+    /// How much of the EQ to apply, percent (0 = flat, 200 = every gain doubled).
+    #[arg(
+        long,
+        value_name = "PERCENT",
+        default_value_t = 100.0,
+        allow_negative_numbers = true
+    )]
+    pub amount: f64,
+
+    /// Output gain after the EQ, dB (-24 to 24).
+    #[arg(
+        long = "out-db",
+        value_name = "DB",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub out_db: f64,
+
+    /// CSV of control values over time (see below).
+    #[arg(long, value_name = "FILE.csv")]
+    pub automation: Option<PathBuf>,
+
+    /// Write 32-bit float instead of the input's format.
+    #[arg(long)]
+    pub float: bool,
+
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl From<RenderArgs> for render::RenderOptions {
+    fn from(a: RenderArgs) -> Self {
+        Self {
+            input: a.input,
+            output: a.output,
+            eq: a.eq,
+            amount: a.amount,
+            out_db: a.out_db,
+            automation: a.automation,
+            float: a.float,
+            quiet: a.quiet,
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Render(args) => render::render(&args.into()),
+    }
+}
+
+/// The whole tool: parse `std::env::args`, run, report.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Help and version go out as clap prints them; usage errors are squeezed
+/// onto one `error: …` line.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    // The first paragraph is the message; then come tips and the usage.
+    let message = text.split("\n\n").next().unwrap_or_default();
+    let message = one_line(message.trim_start_matches("error:"));
+    eprintln!("error: {message} (see --help)");
+    ExitCode::from(2)
+}
+
+/// Collapses whitespace runs (including newlines) into single spaces.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
