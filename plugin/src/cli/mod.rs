@@ -11,6 +11,7 @@
 
 pub mod automation;
 pub mod controls;
+pub mod demo;
 pub mod pipeline;
 pub mod render;
 pub mod wav;
@@ -32,6 +33,20 @@ pub enum Command {
     /// Render a WAV file through the EQ.
     #[command(after_long_help = RENDER_AFTER_HELP)]
     Render(RenderArgs),
+    /// Synthesise pink noise and render it through a warm -> bright morph:
+    /// writes dry.wav, morph.csv and wet.wav.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Directory for the demo files.
+    #[arg(long, value_name = "DIR", default_value = "target/demo")]
+    pub out: PathBuf,
+
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 const RENDER_AFTER_HELP: &str = "\
@@ -46,8 +61,9 @@ Without --eq the EQ is flat (all gains 0 dB).
 Automation file (--automation): a CSV whose header is `time_s` followed by any
 of the 13 names above, `amount` (percent) or `out_db`. Each row holds a time in
 seconds (finite, >= 0, strictly increasing) and one value per column. Values are
-linear between rows and held before the first and after the last row; automated
-names override the static flags. Blank lines and lines starting with # are
+interpolated between rows (gains linearly, frequencies and Q on a log scale) and
+held before the first and after the last row; automated names override the
+static flags. Blank lines and lines starting with # are
 ignored.
   time_s,b2_gain_db,amount
   0,0,100
@@ -130,6 +146,7 @@ impl From<RenderArgs> for render::RenderOptions {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Render(args) => render::render(&args.into()),
+        Command::Demo(args) => demo::demo(&args.out, args.quiet),
     }
 }
 
