@@ -43,7 +43,10 @@ pub fn demo(dir: &Path, quiet: bool) -> Result<()> {
     })?;
     println!("dry input:  {}", dry.display());
     println!("automation: {}", csv.display());
-    println!("EQ'd:       {}  (warm -> bright -> warm over {SECONDS} s)", wet.display());
+    println!(
+        "EQ'd:       {}  (warm -> bright -> warm over {SECONDS} s)",
+        wet.display()
+    );
     Ok(())
 }
 
@@ -75,6 +78,7 @@ fn write_pink_noise(path: &Path) -> Result<()> {
             w.write_sample((v * 8_388_607.0).round().clamp(-8_388_608.0, 8_388_607.0) as i32)?;
         }
     }
-    w.finalize().with_context(|| format!("cannot finish '{}'", path.display()))?;
+    w.finalize()
+        .with_context(|| format!("cannot finish '{}'", path.display()))?;
     Ok(())
 }
