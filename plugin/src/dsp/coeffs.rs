@@ -147,7 +147,9 @@ impl Plan {
         output_db: f64,
     ) -> Cascade {
         // exp() arguments: five frequencies, three bell Qs, five gain roots, output gain.
-        let mut e = [0.0f64; 14];
+        // Padded to whole vectors (16 and 8 lanes) so the loops below have
+        // no scalar tails.
+        let mut e = [0.0f64; 16];
         for (b, band) in BANDS.iter().enumerate() {
             let (ln_min, ln_ratio) = self.ln_freq[b];
             e[b] = ln_min + normalized[band.freq_index] * ln_ratio;
@@ -162,9 +164,12 @@ impl Plan {
         for v in &mut e {
             *v = fastmath::exp(*v);
         }
-        let mut k = [0.0f64; BAND_COUNT];
+        let mut k = [0.0f64; 8];
         for (kb, f) in k.iter_mut().zip(&e[..BAND_COUNT]) {
-            *kb = fastmath::tan(f.min(self.max_hz) * self.pi_over_fs);
+            *kb = f.min(self.max_hz) * self.pi_over_fs;
+        }
+        for v in &mut k {
+            *v = fastmath::tan(*v);
         }
         let mut c = Cascade::IDENTITY;
         for (b, band) in BANDS.iter().enumerate() {
