@@ -3,9 +3,11 @@
 //! Everything that needs to know what a five-band EQ setting *is* (the engine,
 //! the command-line tool, training, evaluation, the editor's curve, the tests)
 //! goes through this crate, so ranges and formulas live in exactly one place.
+//! [`safe`] reads the SAFE equaliser data the decoder is trained on.
 
 pub mod params;
 pub mod response;
+pub mod safe;
 
 pub use params::{
     BAND_COUNT, BANDS, Band, BandKind, BandSpec, EqParams, NUM_PARAMS, PARAMS, ParamError,
