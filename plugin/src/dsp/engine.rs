@@ -3,7 +3,7 @@
 use super::coeffs::Plan;
 use super::kernel::{self, Cascade, ChannelState, Interleaved, Kernel, Planar, Table};
 use super::smoother::Ramp;
-use semantic_eq_model::{EqParams, NUM_PARAMS};
+use semantic_eq_model::{EqParams, NUM_PARAMS, PARAMS};
 
 /// Coefficients are recomputed every `GRID` samples, counted from the
 /// engine's start, and interpolated linearly per sample in between.
@@ -97,9 +97,18 @@ impl NormTargets {
     /// Clamped into range; NaN falls back to neutral values.
     pub fn sanitized(&self) -> Self {
         let or = |v: f64, d: f64| if v.is_nan() { d } else { v };
-        let defaults = EqParams::default().to_normalized();
+        // Called on every grid point: the default (which needs `ln`) is
+        // only worked out for a NaN.
+        let eq_or_default = |i: usize| {
+            let v = self.eq[i];
+            if v.is_nan() {
+                PARAMS[i].normalize(PARAMS[i].default)
+            } else {
+                v.clamp(0.0, 1.0)
+            }
+        };
         Self {
-            eq: std::array::from_fn(|i| or(self.eq[i], defaults[i]).clamp(0.0, 1.0)),
+            eq: std::array::from_fn(eq_or_default),
             amount: or(self.amount, 1.0).clamp(AMOUNT_RANGE.0, AMOUNT_RANGE.1),
             output_db: or(self.output_db, 0.0).clamp(OUTPUT_DB_RANGE.0, OUTPUT_DB_RANGE.1),
         }
@@ -384,6 +393,38 @@ mod tests {
         assert!(EqEngine::new(f64::NAN, 2).is_err());
         assert!(EqEngine::new(22_050.0, 1).is_ok());
         assert!(EqEngine::new(384_000.0, 8).is_ok());
+    }
+
+    #[test]
+    fn norm_targets_are_sanitized() {
+        let bad = NormTargets {
+            eq: [
+                f64::NAN,
+                -3.0,
+                7.0,
+                0.25,
+                f64::INFINITY,
+                0.5,
+                0.5,
+                0.5,
+                0.5,
+                0.5,
+                0.5,
+                0.5,
+                0.5,
+            ],
+            amount: f64::NAN,
+            output_db: 1e9,
+        };
+        let s = bad.sanitized();
+        let defaults = EqParams::default().to_normalized();
+        assert_eq!(s.eq[0], defaults[0]);
+        assert_eq!((s.eq[1], s.eq[2], s.eq[3], s.eq[4]), (0.0, 1.0, 0.25, 1.0));
+        assert_eq!((s.amount, s.output_db), (1.0, OUTPUT_DB_RANGE.1));
+        assert_eq!(
+            Targets::default().normalized().sanitized(),
+            Targets::default().normalized()
+        );
     }
 
     #[test]
