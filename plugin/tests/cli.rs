@@ -1007,3 +1007,56 @@ fn usage_errors_are_one_line_and_help_works() {
     }
     assert_eq!(PARAMS.len(), NUM_PARAMS);
 }
+
+/// SIGINT and SIGTERM in the middle of a long render: non-zero exit, one
+/// line on stderr, nothing left in the output directory (not even the
+/// temporary file), input untouched.
+#[test]
+fn signals_mid_render_leave_nothing_behind() {
+    let dir = temp();
+    let out_dir = dir.path().join("out");
+    fs::create_dir(&out_dir).unwrap();
+    let inp = dir.path().join("long.wav");
+    // 60 s of stereo float: long enough to be caught mid-render.
+    let n = 60 * 48_000 * 2;
+    let x: Vec<f32> = (0..n)
+        .map(|i| ((i * 7919 % 4001) as f32 / 2000.0 - 1.0) * 0.25)
+        .collect();
+    write_wav(&inp, Fmt::F32.spec(2, 48_000), &Samples::Float(x));
+    let before = fs::read(&inp).unwrap();
+    for signal in ["-INT", "-TERM"] {
+        let outp = out_dir.join("out.wav");
+        let child = Command::new(env!("CARGO_BIN_EXE_semantic-eq"))
+            .args(["render", "--quiet", "--eq", EQ_TEXT])
+            .arg(&inp)
+            .arg(&outp)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until the render is under way (its temporary file exists).
+        let t0 = std::time::Instant::now();
+        while fs::read_dir(&out_dir).unwrap().next().is_none() {
+            assert!(t0.elapsed().as_secs() < 20, "the render never started");
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let killed = Command::new("kill")
+            .arg(signal)
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            // The render won the race; then the output must be complete.
+            assert!(outp.exists());
+            fs::remove_file(&outp).unwrap();
+            continue;
+        }
+        assert_eq!(stderr.lines().count(), 1, "{signal}: {stderr}");
+        assert!(stderr.contains("interrupted"), "{signal}: {stderr}");
+        let left: Vec<_> = fs::read_dir(&out_dir).unwrap().collect();
+        assert!(left.is_empty(), "{signal}: left behind {left:?}");
+    }
+    assert_eq!(fs::read(&inp).unwrap(), before);
+}

@@ -15,12 +15,14 @@ const DEPTH: usize = 2;
 pub enum StreamError {
     Read(io::Error),
     Write(io::Error),
+    /// `process` asked to stop.
+    Stopped,
 }
 
 /// Reads `samples` samples of format `from` from `input` in blocks of
 /// `block` samples (the last may be shorter), lets `process` change each
 /// block in place, and writes the blocks to `output` as format `to`, in
-/// order.
+/// order. `process` returns `false` to stop early ([`StreamError::Stopped`]).
 ///
 /// An input that ends early is a [`StreamError::Read`] of kind
 /// [`io::ErrorKind::UnexpectedEof`].
@@ -36,7 +38,7 @@ pub fn stream<R, W, F>(
 where
     R: Read + Send,
     W: Write + Send,
-    F: FnMut(&mut [f32]),
+    F: FnMut(&mut [f32]) -> bool,
 {
     assert!(block > 0);
     thread::scope(|s| {
@@ -86,7 +88,10 @@ where
                     break;
                 }
             };
-            process(&mut buf);
+            if !process(&mut buf) {
+                result = Err(StreamError::Stopped);
+                break;
+            }
             if done_tx.send(buf).is_err() {
                 // The writer failed; its error is collected below.
                 break;
@@ -126,6 +131,7 @@ mod tests {
             |b| {
                 sizes.push(b.len());
                 b.iter_mut().for_each(|x| *x = -*x);
+                true
             },
         )
         .unwrap();
@@ -148,7 +154,7 @@ mod tests {
             SampleFormat::F32,
             2,
             64,
-            |_| {},
+            |_| true,
         )
         .unwrap();
         assert_eq!(
@@ -171,7 +177,7 @@ mod tests {
             SampleFormat::I16,
             4000,
             1000,
-            |_| {},
+            |_| true,
         );
         match r {
             Err(StreamError::Read(e)) => assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof),
@@ -204,7 +210,7 @@ mod tests {
             SampleFormat::F32,
             100_000,
             1000,
-            |_| {},
+            |_| true,
         );
         assert!(matches!(r, Err(StreamError::Write(e)) if e.to_string() == "disk full"));
     }

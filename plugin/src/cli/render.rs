@@ -9,10 +9,13 @@ use crate::dsp::{EqEngine, NormTargets};
 use anyhow::{Context, Result, bail, ensure};
 use indicatif::{ProgressBar, ProgressStyle};
 use semantic_eq_model::EqParams;
+use signal_hook::consts::{SIGINT, SIGTERM};
 use std::fs::{self, File, Metadata};
 use std::io::{self, BufReader, IsTerminal, Seek, SeekFrom, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Frames converted and processed per block; a multiple of [`GRID`] so that
 /// automation segments never straddle two blocks.
@@ -152,6 +155,15 @@ pub fn render(opts: &RenderOptions) -> Result<()> {
     file.seek(SeekFrom::Start(info.data_offset))
         .with_context(show_in)?;
 
+    // SIGINT/SIGTERM stop the render between blocks instead of killing the
+    // process, so the temporary file is removed and nothing partial
+    // remains. Registered before the temporary file exists.
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .context("cannot install the signal handler")?;
+    }
+
     let mut tmp = temp_file_for(&opts.output)?;
     let progress = Progress::new(info.frames, sample_rate, opts.quiet);
     let write_err = || format!("cannot write output '{}'", opts.output.display());
@@ -172,10 +184,14 @@ pub fn render(opts: &RenderOptions) -> Result<()> {
         info.frames * channels as u64,
         BLOCK_FRAMES * channels,
         |samples| {
+            if stop.load(Ordering::Relaxed) {
+                return false;
+            }
             controls.process(&mut engine, done, samples);
             let n = (samples.len() / channels) as u64;
             done += n;
             progress.advance(n);
+            true
         },
     );
     match streamed {
@@ -188,6 +204,7 @@ pub fn render(opts: &RenderOptions) -> Result<()> {
         }
         Err(StreamError::Read(e)) => return Err(e).with_context(show_in),
         Err(StreamError::Write(e)) => return Err(e).with_context(write_err),
+        Err(StreamError::Stopped) => bail!("interrupted: no output written"),
     }
     out.write_all(&[0u8; 1][..pad]).with_context(write_err)?;
     drop(progress);
