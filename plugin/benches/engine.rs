@@ -4,6 +4,9 @@
 //!
 //! Criterion reports throughput in frames/s; ns per frame = 1e9 / that.
 //!
+//! `static_silence_tail` processes decaying silence, where subnormal numbers
+//! would appear without flush-to-zero.
+//!
 //! `biquad_crate_static` runs the same static EQ as ten
 //! `biquad::DirectForm2Transposed<f64>` (five per channel, same
 //! coefficients): the reason the engine has its own kernel.
@@ -49,6 +52,27 @@ fn bench(c: &mut Criterion) {
     g.bench_function("static", |b| {
         b.iter_batched_ref(
             || input.clone(),
+            |buf| engine.process_interleaved(buf),
+            BatchSize::LargeInput,
+        )
+    });
+
+    // Denormals: a long silence after loud input lets the filter memory
+    // decay towards subnormal numbers; with flush-to-zero this must cost the
+    // same as the static case above.
+    let silence = vec![0.0f32; FRAMES * 2];
+    let mut engine = EqEngine::new(SAMPLE_RATE, 2).unwrap();
+    engine.set_targets_ramped(&setting(0.2), 0);
+    engine.reset();
+    g.bench_function("static_silence_tail", |b| {
+        b.iter_batched_ref(
+            || {
+                // A loud frame, then silence: the tail decays for the whole run.
+                let mut buf = silence.clone();
+                buf[0] = 1.0;
+                buf[1] = -1.0;
+                buf
+            },
             |buf| engine.process_interleaved(buf),
             BatchSize::LargeInput,
         )
