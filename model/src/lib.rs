@@ -4,11 +4,17 @@
 //! the command-line tool, training, evaluation, the editor's curve, the tests)
 //! goes through this crate, so ranges and formulas live in exactly one place.
 //! [`safe`] reads the SAFE equaliser data the decoder is trained on.
+//! [`decoder`] is the plain-Rust, allocation-free pad decoder the plug-in runs;
+//! `train` (cargo feature `train`, candle) trains it and writes its file.
 
+pub mod decoder;
 pub mod params;
 pub mod response;
 pub mod safe;
+#[cfg(feature = "train")]
+pub mod train;
 
+pub use decoder::{Arch, DecodedEq, Decoder, LATENT_BOX};
 pub use params::{
     BAND_COUNT, BANDS, Band, BandKind, BandSpec, EqParams, NUM_PARAMS, PARAMS, ParamError,
     ParamScale, ParamSpec, SHELF_Q,

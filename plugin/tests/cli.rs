@@ -1018,7 +1018,7 @@ fn signals_mid_render_leave_nothing_behind() {
     fs::create_dir(&out_dir).unwrap();
     let inp = dir.path().join("long.wav");
     // 60 s of stereo float: long enough to be caught mid-render.
-    let n = 60 * 48_000 * 2;
+    let n: u64 = 60 * 48_000 * 2;
     let x: Vec<f32> = (0..n)
         .map(|i| ((i * 7919 % 4001) as f32 / 2000.0 - 1.0) * 0.25)
         .collect();

@@ -8,19 +8,20 @@ use semantic_eq::dsp::{EqEngine, Kernel, NormTargets, Targets};
 use semantic_eq_model::{EqParams, NUM_PARAMS};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 struct Counting;
 
-static EVENTS: AtomicUsize = AtomicUsize::new(0);
-
 thread_local! {
+    /// Whether allocations on this thread are being counted.
     static ARMED: Cell<bool> = const { Cell::new(false) };
+    /// Allocations and frees counted on this thread (per thread, so tests
+    /// running in parallel cannot add to each other's counts).
+    static EVENTS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn note() {
     if ARMED.with(Cell::get) {
-        EVENTS.fetch_add(1, Ordering::SeqCst);
+        EVENTS.with(|e| e.set(e.get() + 1));
     }
 }
 
@@ -44,13 +45,13 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 /// Runs `f` with the counter armed and returns how many allocations and
-/// frees it made.
+/// frees it made on this thread.
 fn count<R>(f: impl FnOnce() -> R) -> (usize, R) {
-    let before = EVENTS.load(Ordering::SeqCst);
+    let before = EVENTS.with(Cell::get);
     ARMED.with(|a| a.set(true));
     let r = f();
     ARMED.with(|a| a.set(false));
-    (EVENTS.load(Ordering::SeqCst) - before, r)
+    (EVENTS.with(Cell::get) - before, r)
 }
 
 #[test]

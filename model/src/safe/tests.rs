@@ -701,11 +701,17 @@ fn split_depends_on_seed_not_on_row_order() {
 fn split_edge_fractions() {
     let rows = synthetic_rows();
     let n = rows.len();
-    assert_eq!(validation_split(&rows, 0.0, 1).validation, vec![]);
-    assert_eq!(validation_split(&rows, f64::NAN, 1).validation, vec![]);
+    assert_eq!(
+        validation_split(&rows, 0.0, 1).validation,
+        Vec::<usize>::new()
+    );
+    assert_eq!(
+        validation_split(&rows, f64::NAN, 1).validation,
+        Vec::<usize>::new()
+    );
     assert_eq!(validation_split(&rows, -3.0, 1).train.len(), n);
     assert_eq!(validation_split(&rows, 1.0, 1).validation.len(), n);
-    assert_eq!(validation_split(&rows, 7.0, 1).train, vec![]);
+    assert_eq!(validation_split(&rows, 7.0, 1).train, Vec::<usize>::new());
     assert_eq!(validation_split(&[], 0.15, 1), Split::default());
     let one = [synthetic_row(1, "warm")];
     assert_eq!(validation_split(&one, 0.15, 1).train, vec![0]);
