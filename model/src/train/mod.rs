@@ -29,4 +29,5 @@ pub use response::{LOSS_SAMPLE_RATE, ResponseGrid, log_spaced_frequencies};
 pub use rng::SplitMix64;
 pub use trainer::{
     EncoderInput, EpochLoss, Side, TrainConfig, TrainError, TrainRow, TrainedModel, train,
+    train_with_progress,
 };

@@ -17,14 +17,7 @@ use crate::train::rng::SplitMix64;
 /// Fewest loss frequencies allowed (the issue asks for ≥ 64).
 pub const MIN_LOSS_FREQS: usize = 64;
 
-/// Which side of the semantic axis a training row belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Side {
-    /// Pushed to `x < 0`.
-    Warm,
-    /// Pushed to `x > 0`.
-    Bright,
-}
+pub use crate::metrics::Side;
 
 /// One training example.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -66,6 +59,18 @@ pub struct TrainConfig {
     pub semantic_margin: f64,
     /// Weight of an optional normalised-parameter MSE term (0 = off).
     pub param_weight: f64,
+    /// Weight of the pad-shape prior (0 = off): at [`TrainConfig::probes`]
+    /// random pad points per step, a hinge asks brightness to rise with x by
+    /// at least [`TrainConfig::min_slope_db`] per unit of x, and another
+    /// keeps the curve change per 1 % of pad width below
+    /// [`TrainConfig::max_step_db`] in x and y (the issue's gates, as losses).
+    pub shape_weight: f64,
+    /// Random pad points per step for the shape prior.
+    pub probes: usize,
+    /// Smallest brightness slope the prior asks for, dB per unit of x.
+    pub min_slope_db: f64,
+    /// Largest curve change per 1 % of pad width the prior allows, dB.
+    pub max_step_db: f64,
 }
 
 impl Default for TrainConfig {
@@ -81,6 +86,10 @@ impl Default for TrainConfig {
             semantic_weight: 1.0,
             semantic_margin: 0.3,
             param_weight: 0.0,
+            shape_weight: 0.0,
+            probes: 64,
+            min_slope_db: 2.0,
+            max_step_db: 0.9,
         }
     }
 }
@@ -104,6 +113,10 @@ impl TrainConfig {
             "semantic_weight": self.semantic_weight,
             "semantic_margin": self.semantic_margin,
             "param_weight": self.param_weight,
+            "shape_weight": self.shape_weight,
+            "probes": self.probes,
+            "min_slope_db": self.min_slope_db,
+            "max_step_db": self.max_step_db,
             "optimizer": "adam",
         })
         .to_string()
@@ -140,6 +153,8 @@ pub struct EpochLoss {
     pub semantic: f64,
     /// Normalised-parameter MSE.
     pub param: f64,
+    /// Pad-shape prior (monotonic brightness and smoothness hinges).
+    pub shape: f64,
     /// The weighted total that was minimised.
     pub total: f64,
 }
@@ -231,16 +246,88 @@ struct Batch {
     /// Rows with a label.
     labelled: usize,
     normalized: Tensor,
+    /// Random pad points for the shape prior, `[K, 2]`.
+    probe: Option<Tensor>,
 }
 
-/// The losses of one batch: `(total, response, semantic, param)`.
+/// Pad distance between a probe and its neighbours: 1 % of the pad width.
+const PROBE_STEP: f64 = 0.02;
+
+/// Brightness weights on the loss grid, `[F, 1]`: `+1/n` above 2 kHz,
+/// `−1/n` below 300 Hz (the issue's brightness).
+fn brightness_weights(grid: &ResponseGrid, device: &Device) -> candle_core::Result<Tensor> {
+    let f = grid.freqs_hz();
+    let hi = f.iter().filter(|&&h| h > 2000.0).count().max(1) as f32;
+    let lo = f.iter().filter(|&&h| h < 300.0).count().max(1) as f32;
+    let w: Vec<f32> = f
+        .iter()
+        .map(|&h| {
+            if h > 2000.0 {
+                1.0 / hi
+            } else if h < 300.0 {
+                -1.0 / lo
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    Tensor::from_vec(w, (f.len(), 1), device)
+}
+
+/// The pad-shape prior at the probe points `[K, 2]`.
+fn shape_loss(
+    decoder: &Decoder,
+    grid: &ResponseGrid,
+    config: &TrainConfig,
+    probe: &Tensor,
+    bright_w: &Tensor,
+) -> candle_core::Result<Tensor> {
+    let device = probe.device();
+    let k = probe.dim(0)?;
+    let step = PROBE_STEP as f32;
+    let dx = Tensor::from_vec(vec![step, 0.0f32], (1, 2), device)?;
+    let dy = Tensor::from_vec(vec![0.0f32, step], (1, 2), device)?;
+    let all = Tensor::cat(
+        &[
+            probe,
+            &probe.broadcast_add(&dx)?,
+            &probe.broadcast_add(&dy)?,
+        ],
+        0,
+    )?;
+    let out = decoder.forward(&all)?;
+    let db = grid.db(&out.gain_db, &out.ln_freq, &out.ln_q)?;
+    let d0 = db.narrow(0, 0, k)?;
+    let d1 = db.narrow(0, k, k)?;
+    let d2 = db.narrow(0, 2 * k, k)?;
+    // Brightness slope in dB per unit of x.
+    let slope = ((d1.matmul(bright_w)? - d0.matmul(bright_w)?)? / PROBE_STEP)?;
+    let mono = slope
+        .affine(-1.0, config.min_slope_db)?
+        .relu()?
+        .mean_all()?;
+    let step_x = (&d1 - &d0)?.abs()?.mean(D::Minus1)?;
+    let step_y = (&d2 - &d0)?.abs()?.mean(D::Minus1)?;
+    let smooth = (step_x
+        .affine(1.0, -config.max_step_db)?
+        .relu()?
+        .mean_all()?
+        + step_y
+            .affine(1.0, -config.max_step_db)?
+            .relu()?
+            .mean_all()?)?;
+    mono + smooth
+}
+
+/// The losses of one batch: `(total, response, semantic, param, shape)`.
 fn batch_losses(
     encoder: &Encoder,
     decoder: &Decoder,
     grid: &ResponseGrid,
     config: &TrainConfig,
     b: &Batch,
-) -> candle_core::Result<(Tensor, Tensor, Tensor, Tensor)> {
+    bright_w: &Tensor,
+) -> candle_core::Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
     let (enc_in, target_db, sign, labelled, normalized) =
         (&b.enc_in, &b.target_db, &b.sign, b.labelled, &b.normalized);
     let latent = encoder.forward(enc_in)?;
@@ -265,9 +352,17 @@ fn batch_losses(
         total = (total + p.affine(config.param_weight, 0.0)?)?;
         p
     } else {
-        zero
+        zero.clone()
     };
-    Ok((total, response, semantic, param))
+    let shape = match &b.probe {
+        Some(probe) if config.shape_weight != 0.0 => {
+            let s = shape_loss(decoder, grid, config, probe, bright_w)?;
+            total = (total + s.affine(config.shape_weight, 0.0)?)?;
+            s
+        }
+        _ => zero,
+    };
+    Ok((total, response, semantic, param, shape))
 }
 
 /// Trains a model on `rows`; the same rows, config and seed always give the
@@ -276,6 +371,17 @@ pub fn train(
     rows: &[TrainRow],
     config: &TrainConfig,
     seed: u64,
+) -> Result<TrainedModel, TrainError> {
+    train_with_progress(rows, config, seed, &mut |_, _| {})
+}
+
+/// [`train`], calling `on_epoch(epoch, losses)` after every epoch (for a
+/// progress bar); the callback cannot change the result.
+pub fn train_with_progress(
+    rows: &[TrainRow],
+    config: &TrainConfig,
+    seed: u64,
+    on_epoch: &mut dyn FnMut(usize, &EpochLoss),
 ) -> Result<TrainedModel, TrainError> {
     if rows.is_empty() {
         return Err(TrainError::NoRows);
@@ -325,19 +431,36 @@ pub fn train(
     };
     // A separate stream for shuffling, so init and order do not interact.
     let mut rng = SplitMix64::new(seed ^ 0xD1B5_4A32_D192_ED03);
+    // And one for the shape prior's probe points.
+    let mut probe_rng = SplitMix64::new(seed ^ 0x8CB9_2BA7_2F3D_8DD7);
+    let bright_w = brightness_weights(&grid, &device)?;
     let mut order: Vec<u32> = (0..n as u32).collect();
     let mut history = Vec::with_capacity(config.epochs);
     for epoch in 0..config.epochs {
         if batch < n {
             rng.shuffle(&mut order);
         }
-        let mut sums = [0.0f64; 4];
+        let mut sums = [0.0f64; 5];
         let mut batches = 0usize;
         for chunk in order.chunks(batch) {
             let labelled = chunk
                 .iter()
                 .filter(|&&i| data.sign_host[i as usize] != 0.0)
                 .count();
+            let probe = if config.shape_weight != 0.0 && config.probes > 0 {
+                // x in [−1 − step, 1 − step] so that x + step stays on the pad.
+                let v: Vec<f32> = (0..config.probes)
+                    .flat_map(|_| {
+                        [
+                            probe_rng.uniform(-1.0 - PROBE_STEP, 1.0 - PROBE_STEP) as f32,
+                            probe_rng.uniform(-1.0 - PROBE_STEP, 1.0 - PROBE_STEP) as f32,
+                        ]
+                    })
+                    .collect();
+                Some(Tensor::from_vec(v, (config.probes, 2), &device)?)
+            } else {
+                None
+            };
             let b = if chunk.len() == n {
                 Batch {
                     enc_in: data.enc_in.clone(),
@@ -345,6 +468,7 @@ pub fn train(
                     sign: data.sign.clone(),
                     labelled,
                     normalized: data.normalized.clone(),
+                    probe,
                 }
             } else {
                 let idx = Tensor::from_slice(chunk, chunk.len(), &device)?;
@@ -354,12 +478,16 @@ pub fn train(
                     sign: data.sign.index_select(&idx, 0)?,
                     labelled,
                     normalized: data.normalized.index_select(&idx, 0)?,
+                    probe,
                 }
             };
-            let (total, response, semantic, param) =
-                batch_losses(&encoder, &decoder, &grid, config, &b)?;
+            let (total, response, semantic, param, shape) =
+                batch_losses(&encoder, &decoder, &grid, config, &b, &bright_w)?;
             opt.backward_step(&total)?;
-            for (s, t) in sums.iter_mut().zip([&total, &response, &semantic, &param]) {
+            for (s, t) in sums
+                .iter_mut()
+                .zip([&total, &response, &semantic, &param, &shape])
+            {
                 *s += f64::from(t.to_scalar::<f32>()?);
             }
             batches += 1;
@@ -368,12 +496,15 @@ pub fn train(
         if !mean[0].is_finite() {
             return Err(TrainError::Diverged(epoch));
         }
-        history.push(EpochLoss {
+        let loss = EpochLoss {
             total: mean[0],
             response: mean[1],
             semantic: mean[2],
             param: mean[3],
-        });
+            shape: mean[4],
+        };
+        on_epoch(epoch, &loss);
+        history.push(loss);
     }
     Ok(TrainedModel {
         config: config.clone(),

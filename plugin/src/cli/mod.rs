@@ -8,12 +8,17 @@
 //! * [`wav`]: WAV header parsing/writing and bulk sample conversion.
 //! * [`pipeline`]: block streaming with reads and writes on their own threads.
 //! * [`render`]: the `render` subcommand.
+//! * [`decode`]: the `decode` subcommand (the decoded pad as CSV).
+//! * `train` (cargo feature `train`): the `train` subcommand.
 
 pub mod automation;
 pub mod controls;
+pub mod decode;
 pub mod demo;
 pub mod pipeline;
 pub mod render;
+#[cfg(feature = "train")]
+pub mod train;
 pub mod wav;
 
 use clap::{Args, Parser, Subcommand};
@@ -36,6 +41,135 @@ pub enum Command {
     /// Synthesise pink noise and render it through a warm -> bright morph:
     /// writes dry.wav, morph.csv and wet.wav.
     Demo(DemoArgs),
+    /// Print the decoded pad as CSV: x, y on linspace(-1, 1, N) and the 13
+    /// parameters at amount 100 %.
+    Decode(DecodeArgs),
+    /// Train the pad decoder on SAFE data and write it as safetensors
+    /// (builds with the `train` feature only).
+    #[cfg(feature = "train")]
+    Train(TrainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// Points per pad side (1 to 1000); prints N*N rows.
+    #[arg(long, value_name = "N")]
+    pub grid: usize,
+
+    /// Decoder file (safetensors, as written by `train`).
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+}
+
+#[cfg(feature = "train")]
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// SAFE equaliser data in its original CSV layout.
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+
+    /// Output decoder file (safetensors), written atomically.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Seed of the initialisation, the shuffling and the validation split.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Training epochs (default: the tuned configuration's).
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
+
+    /// Adam learning rate (tuning).
+    #[arg(long, value_name = "LR", hide = true)]
+    pub lr: Option<f64>,
+
+    /// Minibatch size, 0 = full batch (tuning).
+    #[arg(long, value_name = "N", hide = true)]
+    pub batch: Option<usize>,
+
+    /// Weight of the warm/bright hinge on x (tuning).
+    #[arg(long, value_name = "W", hide = true)]
+    pub semantic_weight: Option<f64>,
+
+    /// Margin of the warm/bright hinge (tuning).
+    #[arg(long, value_name = "M", hide = true)]
+    pub margin: Option<f64>,
+
+    /// Decoder hidden widths, comma-separated (tuning).
+    #[arg(long, value_name = "W,..", hide = true, value_delimiter = ',')]
+    pub decoder_hidden: Option<Vec<usize>>,
+
+    /// Encoder hidden widths, comma-separated (tuning).
+    #[arg(long, value_name = "W,..", hide = true, value_delimiter = ',')]
+    pub encoder_hidden: Option<Vec<usize>>,
+
+    /// Weight of the normalised-parameter MSE term (tuning).
+    #[arg(long, value_name = "W", hide = true)]
+    pub param_weight: Option<f64>,
+
+    /// Weight of the pad-shape prior (tuning).
+    #[arg(long, value_name = "W", hide = true)]
+    pub shape_weight: Option<f64>,
+
+    /// Probe points per step of the pad-shape prior (tuning).
+    #[arg(long, value_name = "N", hide = true)]
+    pub probes: Option<usize>,
+
+    /// Smallest brightness slope of the prior, dB per unit x (tuning).
+    #[arg(long, value_name = "DB", hide = true)]
+    pub min_slope: Option<f64>,
+
+    /// No progress bar or summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[cfg(feature = "train")]
+impl TrainArgs {
+    fn into_options(self) -> anyhow::Result<train::TrainOptions> {
+        let mut c = train::default_config();
+        if let Some(v) = self.epochs {
+            c.epochs = v;
+        }
+        if let Some(v) = self.lr {
+            c.learning_rate = v;
+        }
+        if let Some(v) = self.batch {
+            c.batch_size = v;
+        }
+        if let Some(v) = self.semantic_weight {
+            c.semantic_weight = v;
+        }
+        if let Some(v) = self.margin {
+            c.semantic_margin = v;
+        }
+        if let Some(v) = self.decoder_hidden {
+            c.decoder = semantic_eq_model::Arch::new(v)?;
+        }
+        if let Some(v) = self.encoder_hidden {
+            c.encoder_hidden = v;
+        }
+        if let Some(v) = self.param_weight {
+            c.param_weight = v;
+        }
+        if let Some(v) = self.shape_weight {
+            c.shape_weight = v;
+        }
+        if let Some(v) = self.probes {
+            c.probes = v;
+        }
+        if let Some(v) = self.min_slope {
+            c.min_slope_db = v;
+        }
+        Ok(train::TrainOptions {
+            data: self.data,
+            out: self.out,
+            seed: self.seed,
+            config: c,
+            quiet: self.quiet,
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +281,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Render(args) => render::render(&args.into()),
         Command::Demo(args) => demo::demo(&args.out, args.quiet),
+        Command::Decode(args) => decode::decode(&decode::DecodeOptions {
+            grid: args.grid,
+            model: args.model,
+        }),
+        #[cfg(feature = "train")]
+        Command::Train(args) => train::train(&args.into_options()?),
     }
 }
 
