@@ -4,54 +4,12 @@
 
 use semantic_eq_model::train::{self, candle_core::DType};
 use semantic_eq_model::{Arch, Decoder};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;
 
-struct Counting;
-
-thread_local! {
-    // Armed flag and event count, both per thread: a global count would also
-    // see the allocations of tests running in parallel on other threads.
-    static ARMED: Cell<bool> = const { Cell::new(false) };
-    static EVENTS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note() {
-    // `try_with`: the allocator also runs while thread-locals are torn down.
-    if ARMED.try_with(Cell::get).unwrap_or(false) {
-        let _ = EVENTS.try_with(|e| e.set(e.get() + 1));
-    }
-}
-
-// SAFETY: forwards to the system allocator; counting has no side effects on it.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note();
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-fn count<R>(f: impl FnOnce() -> R) -> (usize, R) {
-    let before = EVENTS.with(Cell::get);
-    ARMED.with(|a| a.set(true));
-    let r = f();
-    ARMED.with(|a| a.set(false));
-    (EVENTS.with(Cell::get) - before, r)
-}
+mod alloc_counter;
+use alloc_counter::count;
 
 /// A decoder as the plug-in gets it: exported by the trainer's code path
 /// and loaded from bytes.

@@ -6,53 +6,9 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use semantic_eq::dsp::{EqEngine, Kernel, NormTargets, Targets};
 use semantic_eq_model::{EqParams, NUM_PARAMS};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 
-struct Counting;
-
-thread_local! {
-    /// Whether allocations on this thread are being counted.
-    static ARMED: Cell<bool> = const { Cell::new(false) };
-    /// Allocations and frees counted on this thread (per thread, so tests
-    /// running in parallel cannot add to each other's counts).
-    static EVENTS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note() {
-    if ARMED.with(Cell::get) {
-        EVENTS.with(|e| e.set(e.get() + 1));
-    }
-}
-
-// SAFETY: forwards to the system allocator; counting has no side effects on it.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note();
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note();
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note();
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// Runs `f` with the counter armed and returns how many allocations and
-/// frees it made on this thread.
-fn count<R>(f: impl FnOnce() -> R) -> (usize, R) {
-    let before = EVENTS.with(Cell::get);
-    ARMED.with(|a| a.set(true));
-    let r = f();
-    ARMED.with(|a| a.set(false));
-    (EVENTS.with(Cell::get) - before, r)
-}
+mod alloc_counter;
+use alloc_counter::count;
 
 #[test]
 fn the_counter_sees_allocations() {
