@@ -392,6 +392,23 @@ pub fn sigmoid(z: f32) -> f32 {
     ((-z).exp() + 1.0).recip()
 }
 
+/// The decoder shipped with Semantic EQ (`assets/decoder.safetensors`),
+/// compiled in so that the plug-in and the CLI never need a file at run time.
+pub static EMBEDDED_MODEL: &[u8] = include_bytes!("../../assets/decoder.safetensors");
+
+/// A named point on the pad: where the encoder puts a descriptor's examples.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Landmark {
+    /// The normalised descriptor ("warm", "bright", …).
+    pub name: String,
+    /// Mean pad position of the descriptor's training rows.
+    pub x: f32,
+    /// Mean pad position of the descriptor's training rows.
+    pub y: f32,
+    /// How many training rows carry the descriptor.
+    pub count: usize,
+}
+
 /// The plain-Rust decoder: weights copied out of the file at load time.
 #[derive(Clone, Debug)]
 pub struct Decoder {
@@ -557,6 +574,41 @@ impl Decoder {
     /// All `__metadata__` entries of the file (empty for [`Decoder::from_weights`]).
     pub fn metadata(&self) -> &BTreeMap<String, String> {
         &self.metadata
+    }
+
+    /// The decoder compiled into this build ([`EMBEDDED_MODEL`]).
+    pub fn embedded() -> Self {
+        // A unit test loads the embedded bytes, so this cannot fail in a
+        // build whose tests pass.
+        Self::from_safetensors(EMBEDDED_MODEL).expect("the embedded decoder is valid")
+    }
+
+    /// The landmarks in the file's metadata, sorted by name. Entries that
+    /// are not `{"x": number, "y": number, "count": integer}` with a finite
+    /// position are skipped; a file without landmarks has none.
+    pub fn landmarks(&self) -> Vec<Landmark> {
+        let Some(text) = self.metadata.get(META_LANDMARKS) else {
+            return Vec::new();
+        };
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str(text) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Landmark> = map
+            .iter()
+            .filter_map(|(name, v)| {
+                let x = v.get("x")?.as_f64()? as f32;
+                let y = v.get("y")?.as_f64()? as f32;
+                let count = usize::try_from(v.get("count")?.as_u64()?).ok()?;
+                (x.is_finite() && y.is_finite()).then(|| Landmark {
+                    name: name.clone(),
+                    x,
+                    y,
+                    count,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
     }
 
     /// Decodes a pad point to the 13 normalised parameters.

@@ -15,7 +15,7 @@ pub mod safe;
 #[cfg(feature = "train")]
 pub mod train;
 
-pub use decoder::{Arch, DecodedEq, Decoder, LATENT_BOX};
+pub use decoder::{Arch, DecodedEq, Decoder, EMBEDDED_MODEL, LATENT_BOX, Landmark};
 pub use params::{
     BAND_COUNT, BANDS, Band, BandKind, BandSpec, EqParams, NUM_PARAMS, PARAMS, ParamError,
     ParamScale, ParamSpec, SHELF_Q,

@@ -588,3 +588,47 @@ fn metadata_problems_are_named() {
         "anything"
     );
 }
+
+#[test]
+fn the_embedded_model_loads_and_names_warm_and_bright_on_opposite_sides() {
+    let d = Decoder::embedded();
+    let marks = d.landmarks();
+    let find = |n: &str| marks.iter().find(|m| m.name == n).unwrap().clone();
+    let (warm, bright) = (find("warm"), find("bright"));
+    assert!(warm.x < 0.0 && bright.x > 0.0, "{warm:?} {bright:?}");
+    assert!(warm.count >= 5 && bright.count >= 5);
+    assert!(marks.windows(2).all(|w| w[0].name < w[1].name));
+    assert!(marks.iter().all(|m| m.count >= 5));
+}
+
+#[test]
+fn malformed_landmarks_are_skipped_not_fatal() {
+    let arch = Arch::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let d = random_decoder(arch, &mut rng, 0.1);
+    let mut extra = BTreeMap::new();
+    extra.insert(
+        META_LANDMARKS.to_string(),
+        r#"{"ok":{"x":0.5,"y":-0.25,"count":7},"nox":{"y":1,"count":5},"neg":{"x":1,"y":1,"count":-3},"txt":"warm"}"#
+            .to_string(),
+    );
+    let bytes = d.to_safetensors(&extra).unwrap();
+    let loaded = Decoder::from_safetensors(&bytes).unwrap();
+    assert_eq!(
+        loaded.landmarks(),
+        vec![Landmark {
+            name: "ok".into(),
+            x: 0.5,
+            y: -0.25,
+            count: 7
+        }]
+    );
+    extra.insert(META_LANDMARKS.to_string(), "not json".into());
+    let bytes = d.to_safetensors(&extra).unwrap();
+    assert!(
+        Decoder::from_safetensors(&bytes)
+            .unwrap()
+            .landmarks()
+            .is_empty()
+    );
+}
