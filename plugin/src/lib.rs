@@ -1,8 +1,226 @@
-//! Semantic EQ: the realtime EQ engine and the command-line renderer.
+//! Semantic EQ: the plug-in (CLAP, VST3), its realtime engine and the
+//! command-line renderer.
 //!
-//! `dsp` holds plain structs that never see host types; the nice-plug
-//! plugin and the CLI both drive the same [`dsp::EqEngine`], which is what
-//! makes an offline render equal what was heard.
+//! `dsp` holds plain structs that never see host types. The plug-in and the
+//! CLI both drive the same [`dsp::Processor`] with the same calls at the same
+//! sample positions, which is what makes an offline render equal what was
+//! heard.
 
 pub mod cli;
 pub mod dsp;
+pub mod model_slot;
+pub mod params;
+
+use dsp::{Control, Kernel, Processor, Settings};
+use model_slot::AudioEnds;
+use nice_plug::prelude::*;
+use params::SemanticEqParams;
+use semantic_eq_model::Decoder;
+use std::sync::Arc;
+
+/// Parameters the processor follows, in the order [`SemanticEq::sync`] reads them.
+const FOLLOWED: usize = 7;
+
+pub struct SemanticEq {
+    params: Arc<SemanticEqParams>,
+    /// Built in `activate` (it needs the sample rate and channel count).
+    processor: Option<Processor>,
+    /// The decoder to build the next processor with, while inactive.
+    decoder: Option<Box<Decoder>>,
+    /// The audio thread's ends of the model queues.
+    models: Option<AudioEnds>,
+    /// Plain values last passed to the processor, as f32 bits, so that a
+    /// change is noticed exactly at the sub-block where the host made it.
+    last: [u32; FOLLOWED],
+}
+
+impl Default for SemanticEq {
+    fn default() -> Self {
+        let params = Arc::new(SemanticEqParams::default());
+        let models = params.model.take_audio_ends();
+        Self {
+            params,
+            processor: None,
+            decoder: Some(Box::new(Decoder::embedded())),
+            models,
+            last: [u32::MAX; FOLLOWED],
+        }
+    }
+}
+
+impl Drop for SemanticEq {
+    fn drop(&mut self) {
+        if let Some(ends) = self.models.take() {
+            self.params.model.return_audio_ends(ends);
+        }
+    }
+}
+
+impl SemanticEq {
+    /// The parameters the processor follows, as (control, plain value).
+    fn followed(&self) -> [(Control, f32); FOLLOWED] {
+        let p = &self.params;
+        let flag = |b: bool| if b { 1.0 } else { 0.0 };
+        [
+            (Control::X, p.x.value()),
+            (Control::Y, p.y.value()),
+            (Control::Amount, p.amount.value()),
+            (Control::OutDb, p.out.value()),
+            (Control::Auto, flag(p.auto.value())),
+            (Control::Mix, p.mix.value()),
+            (Control::Bypass, flag(p.bypass.value())),
+        ]
+    }
+
+    /// Passes every parameter that changed since the last call to the
+    /// processor, at the processor's current position.
+    fn sync(&mut self) {
+        let values = self.followed();
+        let Some(p) = self.processor.as_mut() else {
+            return;
+        };
+        for (i, (control, v)) in values.into_iter().enumerate() {
+            if v.to_bits() != self.last[i] {
+                self.last[i] = v.to_bits();
+                p.set(control, f64::from(v));
+            }
+        }
+    }
+
+    /// Swaps in a freshly loaded decoder, if one is waiting. Wait-free; the
+    /// old decoder goes back to be freed off this thread.
+    fn receive_model(&mut self) {
+        let (Some(ends), Some(p)) = (self.models.as_mut(), self.processor.as_mut()) else {
+            return;
+        };
+        if let Some(new) = ends.take_new() {
+            let old = p.swap_decoder(new);
+            ends.retire(old);
+        }
+    }
+}
+
+impl Plugin for SemanticEq {
+    const NAME: &'static str = "Semantic EQ";
+    const VENDOR: &'static str = "Semantic EQ developers";
+    const URL: &'static str = "https://example.invalid/semantic-eq";
+    const EMAIL: &'static str = "dev@example.invalid";
+    const VERSION: &'static str = env!("CARGO_PKG_VERSION");
+
+    const AUDIO_IO_LAYOUTS: &'static [AudioIOLayout] = &[
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(2),
+            main_output_channels: NonZeroU32::new(2),
+            ..AudioIOLayout::const_default()
+        },
+        AudioIOLayout {
+            main_input_channels: NonZeroU32::new(1),
+            main_output_channels: NonZeroU32::new(1),
+            ..AudioIOLayout::const_default()
+        },
+    ];
+
+    const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+
+    type SysExMessage = ();
+    type BackgroundTask = ();
+    type Editor = ();
+
+    fn params(&self) -> Arc<dyn Params> {
+        self.params.clone()
+    }
+
+    fn activate(
+        &mut self,
+        layout: &AudioIOLayout,
+        config: &BufferConfig,
+        _context: &mut impl ActivateContext<Self>,
+    ) -> bool {
+        let channels = layout
+            .main_output_channels
+            .map(|c| c.get() as usize)
+            .unwrap_or(2);
+        // Keep the model that was playing; a model loaded while inactive
+        // is picked up by `receive_model` on the first block.
+        let decoder = match self.processor.take() {
+            Some(p) => p.into_decoder(),
+            None => self
+                .decoder
+                .take()
+                .unwrap_or_else(|| Box::new(Decoder::embedded())),
+        };
+        let settings = Settings {
+            sample_rate: f64::from(config.sample_rate),
+            channels,
+            kernel: Kernel::detect(),
+        };
+        match Processor::new(&settings, decoder) {
+            Ok(p) => {
+                self.processor = Some(p);
+                self.last = [u32::MAX; FOLLOWED];
+                self.receive_model();
+                self.sync();
+                if let Some(p) = self.processor.as_mut() {
+                    p.reset();
+                }
+                true
+            }
+            Err(e) => {
+                nice_error!("cannot activate: {e}");
+                false
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        self.receive_model();
+        self.sync();
+        if let Some(p) = self.processor.as_mut() {
+            p.reset();
+        }
+    }
+
+    fn deactivate(&mut self) {
+        if let Some(p) = self.processor.take() {
+            self.decoder = Some(p.into_decoder());
+        }
+        self.params.model.free_retired();
+    }
+
+    fn process(
+        &mut self,
+        buffer: &mut Buffer,
+        _aux: &mut AuxiliaryBuffers,
+        _context: &mut impl ProcessContext<Self>,
+    ) -> ProcessStatus {
+        self.receive_model();
+        self.sync();
+        if let Some(p) = self.processor.as_mut() {
+            p.process_planar(buffer.as_slice());
+        }
+        ProcessStatus::Normal
+    }
+}
+
+impl ClapPlugin for SemanticEq {
+    const CLAP_ID: &'static str = "org.semantic-eq.semantic-eq";
+    const CLAP_DESCRIPTION: Option<&'static str> =
+        Some("A five-band EQ you steer from warm to bright, learned from engineers' settings");
+    const CLAP_MANUAL_URL: Option<&'static str> = None;
+    const CLAP_SUPPORT_URL: Option<&'static str> = None;
+    const CLAP_FEATURES: &'static [ClapFeature] = &[
+        ClapFeature::AudioEffect,
+        ClapFeature::Equalizer,
+        ClapFeature::Stereo,
+        ClapFeature::Mono,
+    ];
+}
+
+impl Vst3Plugin for SemanticEq {
+    const VST3_CLASS_ID: [u8; 16] = *b"SemanticEqPlugin";
+    const VST3_SUBCATEGORIES: &'static [Vst3SubCategory] =
+        &[Vst3SubCategory::Fx, Vst3SubCategory::Eq];
+}
+
+nice_export_clap!(SemanticEq);
+nice_export_vst3!(SemanticEq);

@@ -1,0 +1,492 @@
+//! [`Processor`]: the whole audio path of Semantic EQ, shared by the plug-in
+//! and `semantic-eq render`.
+//!
+//! Controls arrive as plain values at absolute sample positions
+//! ([`Processor::set`]). Each is smoothed by a [`Ramp`], which is a pure
+//! function of the sample position, so the result does not depend on how
+//! the audio is cut into blocks. At every point of the engine's coefficient
+//! grid where something moves, the processor works out the EQ the controls
+//! stand for one grid step ahead (decoding the pad point when the pad or the
+//! morph moves) and tells the engine to ramp there over that step. Mix and
+//! bypass crossfade the dry input in per sample.
+//!
+//! The plug-in calls [`Processor::set`] at the start of every sub-block where
+//! the host changed a parameter; the CLI calls it where the automation file
+//! says. Same calls, same positions: same output bits.
+
+use super::NormTargets;
+use super::autogain::AutoGain;
+use super::engine::{AMOUNT_RANGE, EngineError, EqEngine, GRID, MAX_CHANNELS, OUTPUT_DB_RANGE};
+use super::kernel::Kernel;
+use super::smoother::Ramp;
+use semantic_eq_model::{BAND_COUNT, Decoder, EqParams, NUM_PARAMS, PARAMS};
+
+/// Frames processed per engine call when nothing moves; also the size of the
+/// dry buffer per channel.
+pub const CHUNK: usize = 512;
+const _: () = assert!(CHUNK.is_multiple_of(GRID));
+
+/// Auto-gain is re-evaluated every this many samples while the EQ moves
+/// (it costs about as much as a decode), and ramped in between.
+pub const AUTO_GAIN_EVERY: usize = 4 * GRID;
+
+/// What the EQ follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The decoded pad point (x, y).
+    Pad,
+    /// The 13 EQ parameters set directly.
+    Manual,
+}
+
+/// Everything that can be set, in plain units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// Pad x, −1 (warm) .. +1 (bright).
+    X,
+    /// Pad y, −1 .. +1.
+    Y,
+    /// Gain scale, 0..=2 (1 = the decoded EQ).
+    Amount,
+    /// Output gain, dB, ±24.
+    OutDb,
+    /// Auto-gain, 0 = off, 1 = on.
+    Auto,
+    /// Wet share, 0..=1.
+    Mix,
+    /// 1 = bypassed (dry), 0 = processing.
+    Bypass,
+    /// 0 = [`Mode::Pad`], 1 = [`Mode::Manual`].
+    Mode,
+    /// One of the 13 manual EQ parameters (SAFE order, plain units).
+    Eq(usize),
+    /// Manual band on (1) or off (0), band 0..5.
+    BandOn(usize),
+}
+
+/// Smoothing times, ms: how long a change of each control takes to arrive.
+pub mod smoothing_ms {
+    /// Pad position: long enough to glide, short enough to follow a hand.
+    pub const PAD: f64 = 20.0;
+    /// Amount and the manual EQ parameters.
+    pub const EQ: f64 = 20.0;
+    /// Output gain.
+    pub const OUT: f64 = 20.0;
+    /// Mix.
+    pub const MIX: f64 = 20.0;
+    /// Switches (auto-gain, bypass, mode, band on/off) crossfade over this.
+    pub const SWITCH: f64 = 30.0;
+}
+
+// Ramp slots.
+const X: usize = 0;
+const Y: usize = 1;
+const AMOUNT: usize = 2;
+const OUT: usize = 3;
+const AUTO: usize = 4;
+const MIX: usize = 5;
+const BYPASS: usize = 6;
+const MANUAL: usize = 7;
+/// First of the 13 manual EQ parameters, normalised to [0, 1].
+const EQ0: usize = 8;
+/// First of the 5 band on/off weights.
+const ON0: usize = EQ0 + NUM_PARAMS;
+const SLOTS: usize = ON0 + BAND_COUNT;
+/// Slots that only act through the EQ targets (not mix or bypass).
+const fn drives_eq(slot: usize) -> bool {
+    slot != MIX && slot != BYPASS
+}
+
+/// Normalised value of 0 dB gain (gains are linear from −12 to +12).
+const ZERO_GAIN_NORM: f64 = 0.5;
+
+/// Everything the processor is told at construction.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Hz.
+    pub sample_rate: f64,
+    /// 1 to [`MAX_CHANNELS`].
+    pub channels: usize,
+    /// The filter kernel (normally [`Kernel::detect`]).
+    pub kernel: Kernel,
+}
+
+/// The audio path: pad decoding, manual EQ, auto-gain, EQ engine, mix and
+/// bypass. Allocation-free after [`Processor::new`].
+#[derive(Clone, Debug)]
+pub struct Processor {
+    engine: EqEngine,
+    /// The pad decoder in use; swapped by [`Processor::swap_decoder`].
+    decoder: Box<Decoder>,
+    auto_gain: AutoGain,
+    /// Smoothed controls (see the slot constants).
+    ramps: [Ramp; SLOTS],
+    /// Smoothing time of each slot, samples.
+    smooth: [u64; SLOTS],
+    /// Auto-gain in dB (before the on/off weight), ramped between evaluations.
+    auto_db: Ramp,
+    /// Samples since the start or the last reset; equals the engine's.
+    pos: u64,
+    /// A control changed since the last grid point: recompute there.
+    dirty: bool,
+    /// A model swap: the next targets glide over the pad smoothing time
+    /// instead of one grid step.
+    glide: bool,
+    /// Dry copy of the current chunk, `[channel][CHUNK]`.
+    dry: Vec<f32>,
+}
+
+impl Processor {
+    /// A processor at rest on the given controls' defaults (pad centre, 100 %
+    /// amount, 0 dB, auto-gain off, full mix, not bypassed, pad mode).
+    pub fn new(settings: &Settings, decoder: Box<Decoder>) -> Result<Self, EngineError> {
+        let engine =
+            EqEngine::with_kernel(settings.sample_rate, settings.channels, settings.kernel)?;
+        let fs = engine.sample_rate();
+        let samples = |ms: f64| (ms * 1e-3 * fs).round() as u64;
+        let smooth: [u64; SLOTS] = std::array::from_fn(|s| match s {
+            X | Y => samples(smoothing_ms::PAD),
+            AMOUNT => samples(smoothing_ms::EQ),
+            OUT => samples(smoothing_ms::OUT),
+            MIX => samples(smoothing_ms::MIX),
+            AUTO | BYPASS | MANUAL => samples(smoothing_ms::SWITCH),
+            s if s >= ON0 => samples(smoothing_ms::SWITCH),
+            _ => samples(smoothing_ms::EQ),
+        });
+        let defaults = EqParams::default().to_normalized();
+        let ramps: [Ramp; SLOTS] = std::array::from_fn(|s| {
+            Ramp::constant(match s {
+                AMOUNT | MIX => 1.0,
+                s if s >= ON0 => 1.0,
+                s if s >= EQ0 => defaults[s - EQ0],
+                _ => 0.0,
+            })
+        });
+        let mut me = Self {
+            auto_gain: AutoGain::new(fs),
+            engine,
+            decoder,
+            ramps,
+            smooth,
+            auto_db: Ramp::constant(0.0),
+            pos: 0,
+            dirty: false,
+            glide: false,
+            dry: vec![0.0; MAX_CHANNELS * CHUNK],
+        };
+        me.reset();
+        Ok(me)
+    }
+
+    /// Hz.
+    pub fn sample_rate(&self) -> f64 {
+        self.engine.sample_rate()
+    }
+
+    /// Channels processed.
+    pub fn channels(&self) -> usize {
+        self.engine.channels()
+    }
+
+    /// Samples since the start or the last reset.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// The decoder in use.
+    pub fn decoder(&self) -> &Decoder {
+        &self.decoder
+    }
+
+    /// Sets a control to a plain value from the current position on; it
+    /// arrives after the control's smoothing time. Out-of-range values are
+    /// clamped and NaN is ignored, so no value can break the output.
+    pub fn set(&mut self, control: Control, value: f64) {
+        if value.is_nan() {
+            return;
+        }
+        let unit = |v: f64| v.clamp(0.0, 1.0);
+        let switch = |v: f64| if v >= 0.5 { 1.0 } else { 0.0 };
+        let (slot, v) = match control {
+            Control::X => (X, value.clamp(-1.0, 1.0)),
+            Control::Y => (Y, value.clamp(-1.0, 1.0)),
+            Control::Amount => (AMOUNT, value.clamp(AMOUNT_RANGE.0, AMOUNT_RANGE.1)),
+            Control::OutDb => (OUT, value.clamp(OUTPUT_DB_RANGE.0, OUTPUT_DB_RANGE.1)),
+            Control::Auto => (AUTO, switch(value)),
+            Control::Mix => (MIX, unit(value)),
+            Control::Bypass => (BYPASS, switch(value)),
+            Control::Mode => (MANUAL, switch(value)),
+            Control::Eq(i) if i < NUM_PARAMS => {
+                let p = &PARAMS[i];
+                (EQ0 + i, p.normalize(value.clamp(p.min, p.max)))
+            }
+            Control::BandOn(b) if b < BAND_COUNT => (ON0 + b, switch(value)),
+            Control::Eq(_) | Control::BandOn(_) => return,
+        };
+        self.ramps[slot].retarget(self.pos, v, self.smooth[slot]);
+        self.dirty |= drives_eq(slot);
+    }
+
+    /// Sets the mode; see [`Processor::set`].
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.set(Control::Mode, if mode == Mode::Manual { 1.0 } else { 0.0 });
+    }
+
+    /// Sets all 13 manual EQ parameters; see [`Processor::set`].
+    pub fn set_manual_eq(&mut self, eq: &EqParams) {
+        for (i, v) in eq.to_array().into_iter().enumerate() {
+            self.set(Control::Eq(i), v);
+        }
+    }
+
+    /// Installs another decoder and returns the previous one, which the
+    /// caller must free off the audio thread. The EQ glides to the new
+    /// model's decoding over the pad smoothing time.
+    /// Before the first sample after a reset, the new model takes over at
+    /// once, so a restored session sounds the same from its first sample.
+    pub fn swap_decoder(&mut self, decoder: Box<Decoder>) -> Box<Decoder> {
+        let old = std::mem::replace(&mut self.decoder, decoder);
+        if self.pos == 0 {
+            self.reset();
+        } else {
+            self.dirty = true;
+            self.glide = true;
+        }
+        old
+    }
+
+    /// The decoder, for building the next processor (at another sample
+    /// rate, say) with the same model.
+    pub fn into_decoder(self) -> Box<Decoder> {
+        self.decoder
+    }
+
+    /// Clears the filters, puts every control at its target and restarts the
+    /// sample count. Allocation-free.
+    pub fn reset(&mut self) {
+        for r in &mut self.ramps {
+            r.snap();
+        }
+        self.pos = 0;
+        self.auto_db = Ramp::constant(self.auto_gain_db_at(0));
+        let t = self.targets_at(0);
+        self.engine.set_norm_targets_ramped(&t, 0);
+        self.engine.reset();
+        self.dirty = false;
+        self.glide = false;
+    }
+
+    /// The EQ (amount applied) the engine has reached, for drawing.
+    pub fn current_eq(&self) -> EqParams {
+        self.engine.current_eq()
+    }
+
+    /// The pad point (after smoothing) at the current position.
+    pub fn current_pad(&self) -> (f64, f64) {
+        (
+            self.ramps[X].value_at(self.pos),
+            self.ramps[Y].value_at(self.pos),
+        )
+    }
+
+    /// The normalised EQ the controls stand for at `pos`, before amount.
+    fn eq_at(&self, pos: u64) -> [f64; NUM_PARAMS] {
+        let manual_w = self.ramps[MANUAL].value_at(pos);
+        let manual = || -> [f64; NUM_PARAMS] {
+            std::array::from_fn(|i| {
+                let v = self.ramps[EQ0 + i].value_at(pos);
+                match PARAMS[i].name.ends_with("gain_db") {
+                    true => {
+                        let on = self.ramps[ON0 + band_of(i)].value_at(pos);
+                        ZERO_GAIN_NORM + (v - ZERO_GAIN_NORM) * on
+                    }
+                    false => v,
+                }
+            })
+        };
+        if manual_w >= 1.0 {
+            return manual();
+        }
+        let x = self.ramps[X].value_at(pos) as f32;
+        let y = self.ramps[Y].value_at(pos) as f32;
+        let pad = self.decoder.decode_normalized(x, y).map(f64::from);
+        if manual_w <= 0.0 {
+            return pad;
+        }
+        let m = manual();
+        std::array::from_fn(|i| pad[i] + (m[i] - pad[i]) * manual_w)
+    }
+
+    fn auto_gain_db_at(&self, pos: u64) -> f64 {
+        let eq = EqParams::from_normalized(&self.eq_at(pos));
+        self.auto_gain
+            .gain_db(&eq.scaled_gains(self.ramps[AMOUNT].value_at(pos)))
+    }
+
+    fn targets_at(&self, pos: u64) -> NormTargets {
+        let auto = self.ramps[AUTO].value_at(pos);
+        let auto_db = if auto > 0.0 {
+            auto * self.auto_db.value_at(pos)
+        } else {
+            0.0
+        };
+        NormTargets {
+            eq: self.eq_at(pos),
+            amount: self.ramps[AMOUNT].value_at(pos),
+            output_db: self.ramps[OUT].value_at(pos) + auto_db,
+        }
+    }
+
+    /// Work at grid point `self.pos`: aim the engine at the controls' values
+    /// one grid step ahead.
+    fn on_grid(&mut self) {
+        let pos = self.pos;
+        let eq_moving = (0..SLOTS).any(|s| drives_eq(s) && self.ramps[s].moving_after(pos));
+        let auto_moving = self.auto_db.moving_after(pos);
+        if !(self.dirty || eq_moving || auto_moving) {
+            return;
+        }
+        let next = pos + GRID as u64;
+        if (self.dirty || eq_moving) && pos.is_multiple_of(AUTO_GAIN_EVERY as u64) {
+            let on = self.ramps[AUTO].value_at(pos) > 0.0 || self.ramps[AUTO].target() > 0.0;
+            if on {
+                let ahead = pos + AUTO_GAIN_EVERY as u64;
+                let db = self.auto_gain_db_at(ahead);
+                self.auto_db.retarget(pos, db, AUTO_GAIN_EVERY as u64);
+            }
+        }
+        let len = if self.glide {
+            self.smooth[X].max(GRID as u64)
+        } else {
+            GRID as u64
+        };
+        let t = self.targets_at(if self.glide { pos + len } else { next });
+        self.engine.set_norm_targets_ramped(&t, len);
+        self.dirty = false;
+        self.glide = false;
+    }
+
+    /// The wet share at `pos`: mix, faded out by bypass.
+    #[inline]
+    fn wet_at(&self, pos: u64) -> f64 {
+        self.ramps[MIX].value_at(pos) * (1.0 - self.ramps[BYPASS].value_at(pos))
+    }
+
+    /// Processes one slice per channel in place; the first `channels()`
+    /// slices are used and must be equally long.
+    pub fn process_planar(&mut self, io: &mut [&mut [f32]]) {
+        let ch = io.len().min(self.channels());
+        let frames = io.iter().take(ch).map(|c| c.len()).min().unwrap_or(0);
+        let mut done = 0;
+        while done < frames {
+            let phase = (self.pos % GRID as u64) as usize;
+            if phase == 0 {
+                self.on_grid();
+            }
+            let busy = self.dirty
+                || self.auto_db.moving_after(self.pos)
+                || self.ramps.iter().any(|r| r.moving_after(self.pos));
+            let n = if busy {
+                (GRID - phase).min(frames - done)
+            } else {
+                // Nothing changes before the next `set`: no grid work needed,
+                // only a bound for the dry buffer.
+                (CHUNK - phase).min(frames - done)
+            };
+            self.run_chunk(&mut io[..ch], done, n);
+            done += n;
+        }
+    }
+
+    fn run_chunk(&mut self, io: &mut [&mut [f32]], at: usize, n: usize) {
+        let (w0, w1) = (self.wet_at(self.pos), self.wet_at(self.pos + n as u64));
+        let fading =
+            self.ramps[MIX].moving_after(self.pos) || self.ramps[BYPASS].moving_after(self.pos);
+        let all_wet = !fading && w0 == 1.0;
+        if !all_wet {
+            for (c, chan) in io.iter().enumerate() {
+                self.dry[c * CHUNK..c * CHUNK + n].copy_from_slice(&chan[at..at + n]);
+            }
+        }
+        {
+            // The engine sees exactly this chunk of every channel.
+            let ch = io.len();
+            let mut slices: [&mut [f32]; MAX_CHANNELS] = Default::default();
+            for (s, chan) in slices.iter_mut().zip(io.iter_mut()) {
+                *s = &mut chan[at..at + n];
+            }
+            self.engine.process_planar(&mut slices[..ch]);
+        }
+        if !all_wet {
+            for (c, chan) in io.iter_mut().enumerate() {
+                let dry = &self.dry[c * CHUNK..c * CHUNK + n];
+                let out = &mut chan[at..at + n];
+                if !fading && w1 == 0.0 {
+                    out.copy_from_slice(dry);
+                } else if !fading {
+                    let w = w0 as f32;
+                    for (o, d) in out.iter_mut().zip(dry) {
+                        *o = *d + w * (*o - *d);
+                    }
+                } else {
+                    for (k, (o, d)) in out.iter_mut().zip(dry).enumerate() {
+                        let w = self.wet_at(self.pos + k as u64) as f32;
+                        *o = *d + w * (*o - *d);
+                    }
+                }
+            }
+        }
+        self.pos += n as u64;
+    }
+
+    /// Processes interleaved frames in place, through a planar scratch of
+    /// [`CHUNK`] frames (the dry buffer's twin), so the result is the same as
+    /// [`Processor::process_planar`].
+    pub fn process_interleaved(&mut self, samples: &mut [f32], scratch: &mut [f32]) {
+        let ch = self.channels();
+        let frames = samples.len() / ch;
+        let mut done = 0;
+        while done < frames {
+            let n = (frames - done).min(CHUNK).min(scratch.len() / ch);
+            assert!(n > 0, "scratch must hold at least one frame per channel");
+            let (planes, _) = scratch.split_at_mut(n * ch);
+            for (f, frame) in samples[done * ch..(done + n) * ch]
+                .chunks_exact(ch)
+                .enumerate()
+            {
+                for (c, v) in frame.iter().enumerate() {
+                    planes[c * n + f] = *v;
+                }
+            }
+            {
+                let mut slices: [&mut [f32]; MAX_CHANNELS] = Default::default();
+                for (s, plane) in slices.iter_mut().zip(planes.chunks_exact_mut(n)) {
+                    *s = plane;
+                }
+                self.process_planar(&mut slices[..ch]);
+            }
+            for (f, frame) in samples[done * ch..(done + n) * ch]
+                .chunks_exact_mut(ch)
+                .enumerate()
+            {
+                for (c, v) in frame.iter_mut().enumerate() {
+                    *v = planes[c * n + f];
+                }
+            }
+            done += n;
+        }
+    }
+}
+
+/// The band a parameter index (SAFE order) belongs to.
+const fn band_of(param: usize) -> usize {
+    // Low shelf: 0, 1; bells: 2-4, 5-7, 8-10; high shelf: 11, 12.
+    match param {
+        0 | 1 => 0,
+        11 | 12 => 4,
+        p => 1 + (p - 2) / 3,
+    }
+}
+
+#[cfg(test)]
+mod tests;
