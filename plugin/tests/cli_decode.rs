@@ -101,7 +101,6 @@ fn decode_rejects_bad_grids_and_models_in_one_line() {
             "--model",
             "/nonexistent/m.safetensors",
         ],
-        vec!["decode", "--grid", "3"],
     ] {
         let a: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
         let out = run(&a);
@@ -112,5 +111,27 @@ fn decode_rejects_bad_grids_and_models_in_one_line() {
             "{err}"
         );
         assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn decode_without_model_uses_the_embedded_default() {
+    let out = run(&["decode".as_ref(), "--grid".as_ref(), "3".as_ref()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 9);
+    let decoder = Decoder::embedded();
+    for r in &rows {
+        let p = EqParams::from_array(std::array::from_fn(|i| r[2 + i]));
+        assert_eq!(p, decoder.decode(r[0] as f32, r[1] as f32).params);
     }
 }

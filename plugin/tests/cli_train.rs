@@ -162,7 +162,14 @@ fn train_writes_a_loadable_file_with_its_metadata_and_is_deterministic() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 4, "{names:?}");
+    // The data, three models and each model's three plots (see cli_eval.rs).
+    assert_eq!(names.len(), 4 + 3 * 3, "{names:?}");
+    for stem in ["a", "b", "c"] {
+        for plot in ["latent", "warm-bright", "pad-grid"] {
+            let name = format!("{stem}-{plot}.png");
+            assert!(names.contains(&name), "{name} missing: {names:?}");
+        }
+    }
 }
 
 #[test]

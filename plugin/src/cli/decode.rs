@@ -1,6 +1,6 @@
 //! `semantic-eq decode`: the decoded pad as CSV.
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use semantic_eq_model::metrics::linspace;
 use semantic_eq_model::{Decoder, PARAMS};
 use std::io::{BufWriter, Write};
@@ -60,7 +60,7 @@ pub fn decode(opts: &DecodeOptions) -> Result<()> {
     );
     let decoder = match &opts.model {
         Some(path) => load_model(path)?,
-        None => bail!("no default model is embedded in this build yet; pass --model FILE"),
+        None => Decoder::embedded(),
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

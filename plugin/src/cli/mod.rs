@@ -9,13 +9,17 @@
 //! * [`pipeline`]: block streaming with reads and writes on their own threads.
 //! * [`render`]: the `render` subcommand.
 //! * [`decode`]: the `decode` subcommand (the decoded pad as CSV).
+//! * [`eval`]: the `eval` subcommand (metrics of a decoder on SAFE data).
+//! * [`plots`]: the PNG plots `eval` and `train` draw.
 //! * `train` (cargo feature `train`): the `train` subcommand.
 
 pub mod automation;
 pub mod controls;
 pub mod decode;
 pub mod demo;
+pub mod eval;
 pub mod pipeline;
+pub mod plots;
 pub mod render;
 #[cfg(feature = "train")]
 pub mod train;
@@ -44,6 +48,10 @@ pub enum Command {
     /// Print the decoded pad as CSV: x, y on linspace(-1, 1, N) and the 13
     /// parameters at amount 100 %.
     Decode(DecodeArgs),
+    /// Evaluate a decoder on a file in the SAFE layout (all of it held out):
+    /// coverage, warm/bright accuracy, validity, gates; writes PNG plots.
+    #[command(after_long_help = EVAL_AFTER_HELP)]
+    Eval(EvalArgs),
     /// Train the pad decoder on SAFE data and write it as safetensors
     /// (builds with the `train` feature only).
     #[cfg(feature = "train")]
@@ -56,10 +64,59 @@ pub struct DecodeArgs {
     #[arg(long, value_name = "N")]
     pub grid: usize,
 
-    /// Decoder file (safetensors, as written by `train`).
+    /// Decoder file (safetensors, as written by `train`). Default: the
+    /// embedded model (assets/decoder.safetensors).
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
 }
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Data in the SAFE equaliser CSV layout; every row except noise
+    /// (`test`, empty descriptor) is evaluated.
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+
+    /// Decoder file (safetensors, as written by `train`). Default: the
+    /// embedded model (assets/decoder.safetensors).
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+
+    /// Print the figures as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Folder for the plots eval-latent.png, eval-warm-bright.png and
+    /// eval-pad-grid.png (created if missing; files of those names are
+    /// replaced).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub plots: PathBuf,
+
+    /// Do not draw the plots.
+    #[arg(long, conflicts_with = "plots")]
+    pub no_plots: bool,
+}
+
+const EVAL_AFTER_HELP: &str = "\
+The whole file is treated as held-out data. Figures (as defined in issue 3):
+coverage (mean best-fit curve error over a 101x101 pad grid, target <= 1.50 dB),
+warm/bright accuracy (sign of x of the best fit, target >= 0.90), validity, and
+the smoothness, monotonicity, span and diversity gates.
+
+Plots, written into --plots DIR (default: the current folder), each drawn to a
+temporary file and renamed into place; an input file is never overwritten:
+  eval-latent.png       every row at its best-fit pad point (the grid search the
+                        coverage metric uses; the CLI has no encoder), coloured
+                        by descriptor, with the model's landmarks
+  eval-warm-bright.png  decoded curves along y = 0, x from -1 to 1
+  eval-pad-grid.png     a 5x5 grid of decoded curves over the pad
+
+Note: the embedded model was trained on 85 % of the SAFE file it ships with,
+so evaluating it on that file mixes training and validation rows.
+
+Examples:
+  semantic-eq eval --data SAFEEqualiserUserData.csv
+  semantic-eq eval --data mine.csv --model my.safetensors --json --plots out/";
 
 #[cfg(feature = "train")]
 #[derive(Debug, Args)]
@@ -284,6 +341,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Decode(args) => decode::decode(&decode::DecodeOptions {
             grid: args.grid,
             model: args.model,
+        }),
+        Command::Eval(args) => eval::eval(&eval::EvalOptions {
+            data: args.data,
+            model: args.model,
+            json: args.json,
+            plots: (!args.no_plots).then_some(args.plots),
         }),
         #[cfg(feature = "train")]
         Command::Train(args) => train::train(&args.into_options()?),

@@ -131,6 +131,7 @@ pub fn train(opts: &TrainOptions) -> Result<()> {
         eprintln!("validation: {}", outcome.evaluation.summary());
         eprintln!("wrote {}", opts.out.display());
     }
+    super::eval::write_training_plots(&opts.data, &outcome.bytes, &opts.out, opts.quiet)?;
     Ok(())
 }
 
