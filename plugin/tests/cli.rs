@@ -19,6 +19,9 @@ fn run<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
     bin().args(args).output().expect("run semantic-eq")
 }
 
+/// A flat EQ: the pad's decoded gains at 0 %.
+const FLAT: &[&str] = &["--amount", "0"];
+
 fn render(input: &Path, output: &Path, extra: &[&str]) -> Output {
     let mut args: Vec<&std::ffi::OsStr> = vec!["render".as_ref(), input.as_ref(), output.as_ref()];
     args.extend(extra.iter().map(|s| std::ffi::OsStr::new(*s)));
@@ -172,7 +175,7 @@ fn flat_round_trip_of_every_format() {
             let input = fixture(fmt, frames * channels as usize, 17 + channels as u64);
             let (inp, outp) = (dir.path().join("in.wav"), dir.path().join("out.wav"));
             write_wav(&inp, spec, &input);
-            assert_ok(&render(&inp, &outp, &[]));
+            assert_ok(&render(&inp, &outp, FLAT));
             let (out_spec, output) = read_wav(&outp);
             assert_eq!(out_spec, spec, "{fmt:?} {channels}");
             match (&input, &output) {
@@ -218,7 +221,7 @@ fn flat_float_render_is_bit_exact() {
     let (inp, outp) = (dir.path().join("in.wav"), dir.path().join("out.wav"));
     let x = vec![0.5f32, -0.75, 0.0, 0.0, 0.25, 0.0];
     write_wav(&inp, Fmt::F32.spec(1, 48_000), &Samples::Float(x.clone()));
-    assert_ok(&render(&inp, &outp, &[]));
+    assert_ok(&render(&inp, &outp, FLAT));
     let (_, Samples::Float(y)) = read_wav(&outp) else {
         panic!()
     };
@@ -236,7 +239,7 @@ fn thirty_two_bit_integer_with_24_significant_bits_is_within_one_lsb() {
     let input = Samples::Int(v.iter().map(|x| x << 8).collect());
     let (inp, outp) = (dir.path().join("in.wav"), dir.path().join("out.wav"));
     write_wav(&inp, spec, &input);
-    assert_ok(&render(&inp, &outp, &[]));
+    assert_ok(&render(&inp, &outp, FLAT));
     let (_, Samples::Int(out)) = read_wav(&outp) else {
         panic!()
     };
@@ -255,7 +258,7 @@ fn float_flag_writes_float() {
     let input = fixture(Fmt::I16, 2 * 1000, 3);
     let (inp, outp) = (dir.path().join("in.wav"), dir.path().join("out.wav"));
     write_wav(&inp, spec, &input);
-    assert_ok(&render(&inp, &outp, &["--float"]));
+    assert_ok(&render(&inp, &outp, &["--float", "--amount", "0"]));
     let (out_spec, output) = read_wav(&outp);
     assert_eq!(out_spec, Fmt::F32.spec(2, 48_000));
     let Samples::Float(out) = output else {
@@ -282,7 +285,7 @@ fn output_headers_follow_the_wav_spec() {
             fmt.spec(channels, 48_000),
             &fixture(fmt, channels as usize * 11, 1),
         );
-        assert_ok(&render(&inp, &outp, &[]));
+        assert_ok(&render(&inp, &outp, FLAT));
         let bytes = fs::read(&outp).unwrap();
         assert_eq!(&bytes[0..4], b"RIFF");
         assert_eq!(
@@ -349,7 +352,7 @@ fn reads_unusual_but_valid_layouts() {
     ]);
     let (inp, outp) = (dir.path().join("in.wav"), dir.path().join("out.wav"));
     fs::write(&inp, &file).unwrap();
-    assert_ok(&render(&inp, &outp, &[]));
+    assert_ok(&render(&inp, &outp, FLAT));
     let (spec, Samples::Float(out)) = read_wav(&outp) else {
         panic!()
     };
@@ -441,7 +444,11 @@ fn the_eq_applies_from_the_first_sample() {
     let x: Vec<f32> = vec![0.25; 64];
     let (inp, outp) = (dir.path().join("in.wav"), dir.path().join("out.wav"));
     write_wav(&inp, Fmt::F32.spec(1, 48_000), &Samples::Float(x));
-    assert_ok(&render(&inp, &outp, &["--out-db", "6.020599913279624"]));
+    assert_ok(&render(
+        &inp,
+        &outp,
+        &["--amount", "0", "--out-db", "6.020599913279624"],
+    ));
     let (_, Samples::Float(y)) = read_wav(&outp) else {
         panic!()
     };
@@ -459,7 +466,7 @@ fn integer_output_clamps_instead_of_wrapping() {
         .collect();
     let (inp, outp) = (dir.path().join("in.wav"), dir.path().join("out.wav"));
     write_wav(&inp, Fmt::I16.spec(1, 44_100), &Samples::Int(x.clone()));
-    assert_ok(&render(&inp, &outp, &["--out-db", "12"]));
+    assert_ok(&render(&inp, &outp, &["--amount", "0", "--out-db", "12"]));
     let (_, Samples::Int(y)) = read_wav(&outp) else {
         panic!()
     };
@@ -870,7 +877,7 @@ fn bad_inputs_fail_cleanly() {
         ),
         (
             "time_s,amount\n0,50\n1,60\n1,70\n",
-            "line 4: time_s 1 is not greater",
+            "line 4: time 1 is not greater",
         ),
         ("time_s,amount\n0,50\n1\n", "line 3: expected 2"),
         ("time_s,b2_q\n0,20\n", "line 2: b2_q = 20 is outside"),

@@ -11,9 +11,15 @@
 //! [`CONTROLS`]). Every row holds a time in seconds and one value per named
 //! control. Times are finite, ≥ 0 and strictly increasing; values are finite
 //! and inside the control's range. Between rows values are interpolated
-//! linearly; before the first row the first row's values hold, after the last
-//! row the last row's. Blank lines and lines starting with `#` are ignored;
-//! fields may be surrounded by spaces; line ends may be `\n` or `\r\n`.
+//! linearly (switches such as `auto` step at the row); before the first row
+//! the first row's values hold, after the last row the last row's. Blank
+//! lines and lines starting with `#` are ignored; fields may be surrounded by
+//! spaces; line ends may be `\n` or `\r\n`.
+//!
+//! With `sample` instead of `time_s` as the first column, rows are
+//! parameter changes at whole sample positions, exactly as a host sends them
+//! to the plug-in: each value holds until the next row and the plug-in's own
+//! smoothing applies. Such a file reproduces a plug-in session bit for bit.
 //!
 //! [`parse`] is a pure function of the text, so it can be tested and fuzzed
 //! without files.
@@ -21,15 +27,28 @@
 use super::controls::{CONTROL_COUNT, CONTROLS, ControlValues, control_index, to_engine_unit};
 use std::fmt;
 
-/// The name of the first column.
+/// The name of the first column of a file of interpolated breakpoints.
 pub const TIME_COLUMN: &str = "time_s";
+/// The name of the first column of a file of parameter changes.
+pub const SAMPLE_COLUMN: &str = "sample";
+
+/// What the first column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timing {
+    /// Breakpoints in seconds, interpolated linearly.
+    Seconds,
+    /// Parameter changes at sample positions, held until the next.
+    Samples,
+}
 
 /// A parsed automation file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Automation {
+    /// What [`Automation::times`] counts.
+    timing: Timing,
     /// Control index (into [`CONTROLS`]) of each value column.
     columns: Vec<usize>,
-    /// Row times, seconds, strictly increasing.
+    /// Row times (seconds or samples, see `timing`), strictly increasing.
     times: Vec<f64>,
     /// Row-major values, `times.len() × columns.len()`.
     values: Vec<f64>,
@@ -49,7 +68,7 @@ pub struct AutomationError {
 pub enum AutomationErrorKind {
     #[error("the file is empty; expected a header 'time_s,<names…>'")]
     Empty,
-    #[error("the first column must be 'time_s', found '{0}'")]
+    #[error("the first column must be 'time_s' or 'sample', found '{0}'")]
     FirstColumn(String),
     #[error("the header names no controls after 'time_s'")]
     NoControls,
@@ -69,7 +88,9 @@ pub enum AutomationErrorKind {
     NotFinite { column: &'static str, value: f64 },
     #[error("time_s {0} is negative")]
     NegativeTime(f64),
-    #[error("time_s {time} is not greater than the previous row's {previous}")]
+    #[error("sample {0} is not a whole number of samples from 0 to 2^53")]
+    BadSample(f64),
+    #[error("time {time} is not greater than the previous row's {previous}")]
     TimeNotIncreasing { time: f64, previous: f64 },
     #[error("{column} = {value} is outside {min}..{max}")]
     OutOfRange {
@@ -115,18 +136,22 @@ pub fn parse(text: &str) -> Result<Automation, AutomationError> {
     let err = |line: usize, kind| AutomationError { line, kind };
     let mut names = header.split(',').map(str::trim);
     let first = names.next().unwrap_or_default();
-    if first != TIME_COLUMN {
-        return Err(err(
-            header_line,
-            AutomationErrorKind::FirstColumn(first.to_string()),
-        ));
-    }
+    let timing = match first {
+        TIME_COLUMN => Timing::Seconds,
+        SAMPLE_COLUMN => Timing::Samples,
+        _ => {
+            return Err(err(
+                header_line,
+                AutomationErrorKind::FirstColumn(first.to_string()),
+            ));
+        }
+    };
     let mut columns = Vec::new();
     for name in names {
         if name.is_empty() {
             return Err(err(header_line, AutomationErrorKind::EmptyName));
         }
-        if name == TIME_COLUMN {
+        if name == TIME_COLUMN || name == SAMPLE_COLUMN {
             return Err(err(
                 header_line,
                 AutomationErrorKind::DuplicateName(name.to_string()),
@@ -181,7 +206,19 @@ pub fn parse(text: &str) -> Result<Automation, AutomationError> {
             }
             Ok(value)
         };
-        let time = number(TIME_COLUMN, fields[0])?;
+        let time = number(
+            if timing == Timing::Seconds {
+                TIME_COLUMN
+            } else {
+                SAMPLE_COLUMN
+            },
+            fields[0],
+        )?;
+        if timing == Timing::Samples
+            && !(time >= 0.0 && time.fract() == 0.0 && time <= 2f64.powi(53))
+        {
+            return Err(err(line_no, AutomationErrorKind::BadSample(time)));
+        }
         if time < 0.0 {
             return Err(err(line_no, AutomationErrorKind::NegativeTime(time)));
         }
@@ -215,6 +252,7 @@ pub fn parse(text: &str) -> Result<Automation, AutomationError> {
         return Err(err(header_line, AutomationErrorKind::NoRows));
     }
     Ok(Automation {
+        timing,
         columns,
         times,
         values,
@@ -227,9 +265,19 @@ impl Automation {
         &self.columns
     }
 
-    /// Row times, seconds.
+    /// Row times, in [`Automation::timing`] units.
     pub fn times(&self) -> &[f64] {
         &self.times
+    }
+
+    /// Seconds or samples.
+    pub fn timing(&self) -> Timing {
+        self.timing
+    }
+
+    /// The values of row `i`, in column order.
+    pub fn row_values(&self, i: usize) -> &[f64] {
+        self.row(i)
     }
 
     fn row(&self, i: usize) -> &[f64] {
@@ -254,7 +302,8 @@ impl Automation {
     }
 
     /// Overwrites the automated controls in `values` with their values at
-    /// `time_s`: linear between rows, held outside them, exact at a row.
+    /// `time_s`: linear between rows (switches step), held outside them,
+    /// exact at a row.
     pub fn apply_at(&self, time_s: f64, values: &mut ControlValues) {
         self.apply_to(time_s, &mut values.0);
     }
@@ -274,7 +323,11 @@ impl Automation {
         let (t0, t1) = (self.times[n - 1], self.times[n]);
         let frac = (time_s - t0) / (t1 - t0);
         for ((&c, &a), &b) in self.columns.iter().zip(self.row(n - 1)).zip(self.row(n)) {
-            values[c] = a + (b - a) * frac;
+            values[c] = if self.timing == Timing::Samples || CONTROLS[c].stepped {
+                a
+            } else {
+                a + (b - a) * frac
+            };
         }
     }
 }
@@ -308,6 +361,39 @@ mod tests {
         // Untouched controls keep their value.
         assert_eq!(v.0[OUT_DB], 0.0);
         assert_eq!(v.0[6], 1000.0);
+    }
+
+    #[test]
+    fn sample_files_are_held_parameter_changes() {
+        let a = parse("sample,x,auto\n0,-1,0\n4800,0.5,1\n").unwrap();
+        assert_eq!(a.timing(), Timing::Samples);
+        assert_eq!(a.times(), &[0.0, 4800.0]);
+        let mut v = [0.0; CONTROL_COUNT];
+        let x = super::super::controls::X;
+        a.apply_to(4799.0, &mut v);
+        assert_eq!(v[x], -1.0, "held, not interpolated");
+        a.apply_to(4800.0, &mut v);
+        assert_eq!(v[x], 0.5);
+        for bad in [
+            "sample,x\n0.5,0\n",
+            "sample,x\n-1,0\n",
+            "sample,x\n1e300,0\n",
+        ] {
+            assert!(matches!(fails(bad).kind, K::BadSample(_)), "{bad}");
+        }
+        assert!(matches!(
+            fails("sample,x\n5,0\n5,1\n").kind,
+            K::TimeNotIncreasing { .. }
+        ));
+    }
+
+    #[test]
+    fn switches_step_in_time_files() {
+        let a = parse("time_s,auto,mix\n0,0,0\n1,1,100\n").unwrap();
+        let mut v = [0.0; CONTROL_COUNT];
+        a.apply_to(0.75, &mut v);
+        let (auto, mix) = (super::super::controls::AUTO, super::super::controls::MIX);
+        assert_eq!((v[auto], v[mix]), (0.0, 75.0));
     }
 
     #[test]

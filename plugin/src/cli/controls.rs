@@ -1,15 +1,16 @@
 //! Everything the command line and automation files can set, in one table.
 //!
 //! A *control* is a named, ranged number: the 13 EQ parameters (plain
-//! units), `amount` (percent) and `out_db`. Static flags fill a
-//! [`ControlValues`], automation overrides some of its entries over time, and
-//! [`ControlValues::to_targets`] turns the result into engine [`Targets`].
-//! Adding a control (say the `x`/`y` of a semantic map) means adding a row to
-//! [`CONTROLS`] and teaching `to_targets` what it does; the automation parser
-//! picks it up by name.
+//! units, manual mode), `amount` (percent), `out_db`, the pad's `x` and `y`,
+//! `mix` (percent), and the switches `auto` and `bypass` (0 or 1). Static
+//! flags fill a [`ControlValues`], automation overrides some of its entries
+//! over time, and [`processor_control`] / [`processor_plain`] say what each
+//! one means to the [`crate::dsp::Processor`], which the plug-in drives too.
+//! Adding a control means adding a row to [`CONTROLS`] and a case to those
+//! two functions; the automation parser picks it up by name.
 
 use crate::dsp::engine::{AMOUNT_RANGE, OUTPUT_DB_RANGE};
-use crate::dsp::{NormTargets, Targets};
+use crate::dsp::{Control, Targets};
 use semantic_eq_model::{EqParams, NUM_PARAMS, PARAMS};
 
 /// One automatable / settable value.
@@ -25,6 +26,8 @@ pub struct ControlSpec {
     pub max: f64,
     /// Value used when nothing sets it.
     pub default: f64,
+    /// A switch: automation steps instead of interpolating.
+    pub stepped: bool,
 }
 
 impl ControlSpec {
@@ -35,13 +38,24 @@ impl ControlSpec {
 }
 
 /// Number of controls.
-pub const CONTROL_COUNT: usize = NUM_PARAMS + 2;
+pub const CONTROL_COUNT: usize = NUM_PARAMS + 7;
 /// Index of `amount` (percent, 0..=200) in [`CONTROLS`].
 pub const AMOUNT: usize = NUM_PARAMS;
 /// Index of `out_db` (dB) in [`CONTROLS`].
 pub const OUT_DB: usize = NUM_PARAMS + 1;
+/// Index of `x` (pad, −1 warm .. +1 bright) in [`CONTROLS`].
+pub const X: usize = NUM_PARAMS + 2;
+/// Index of `y` (pad, −1..+1) in [`CONTROLS`].
+pub const Y: usize = NUM_PARAMS + 3;
+/// Index of `mix` (percent, 0..=100) in [`CONTROLS`].
+pub const MIX: usize = NUM_PARAMS + 4;
+/// Index of `auto` (auto-gain, 0 or 1) in [`CONTROLS`].
+pub const AUTO: usize = NUM_PARAMS + 5;
+/// Index of `bypass` (0 or 1) in [`CONTROLS`].
+pub const BYPASS: usize = NUM_PARAMS + 6;
 
-/// All controls: the 13 EQ parameters in SAFE order, then `amount`, `out_db`.
+/// All controls: the 13 EQ parameters in SAFE order, then `amount`,
+/// `out_db`, `x`, `y`, `mix`, `auto`, `bypass`.
 pub const CONTROLS: [ControlSpec; CONTROL_COUNT] = build_controls();
 
 const fn build_controls() -> [ControlSpec; CONTROL_COUNT] {
@@ -51,6 +65,7 @@ const fn build_controls() -> [ControlSpec; CONTROL_COUNT] {
         min: 0.0,
         max: 0.0,
         default: 0.0,
+        stepped: false,
     }; CONTROL_COUNT];
     let mut i = 0;
     while i < NUM_PARAMS {
@@ -61,6 +76,7 @@ const fn build_controls() -> [ControlSpec; CONTROL_COUNT] {
             min: p.min,
             max: p.max,
             default: p.default,
+            stepped: false,
         };
         i += 1;
     }
@@ -70,6 +86,7 @@ const fn build_controls() -> [ControlSpec; CONTROL_COUNT] {
         min: AMOUNT_RANGE.0 * 100.0,
         max: AMOUNT_RANGE.1 * 100.0,
         default: 100.0,
+        stepped: false,
     };
     out[OUT_DB] = ControlSpec {
         name: "out_db",
@@ -77,8 +94,44 @@ const fn build_controls() -> [ControlSpec; CONTROL_COUNT] {
         min: OUTPUT_DB_RANGE.0,
         max: OUTPUT_DB_RANGE.1,
         default: 0.0,
+        stepped: false,
     };
+    out[X] = pad("x");
+    out[Y] = pad("y");
+    out[MIX] = ControlSpec {
+        name: "mix",
+        unit: "%",
+        min: 0.0,
+        max: 100.0,
+        default: 100.0,
+        stepped: false,
+    };
+    out[AUTO] = switch("auto");
+    out[BYPASS] = switch("bypass");
     out
+}
+
+const fn pad(name: &'static str) -> ControlSpec {
+    ControlSpec {
+        name,
+        unit: "",
+        min: -1.0,
+        max: 1.0,
+        default: 0.0,
+        stepped: false,
+    }
+}
+
+/// A 0/1 switch, off by default.
+const fn switch(name: &'static str) -> ControlSpec {
+    ControlSpec {
+        name,
+        unit: "",
+        min: 0.0,
+        max: 1.0,
+        default: 0.0,
+        stepped: true,
+    }
 }
 
 /// Index of a control by name.
@@ -86,22 +139,37 @@ pub fn control_index(name: &str) -> Option<usize> {
     CONTROLS.iter().position(|c| c.name == name)
 }
 
-/// `v` (plain units) in the engine's smoothing units: EQ parameters
-/// normalised to [0, 1], `amount` as a factor, `out_db` unchanged.
-pub fn to_engine_unit(control: usize, v: f64) -> f64 {
-    match control {
-        AMOUNT => v / 100.0,
-        OUT_DB => v,
-        i => PARAMS[i].normalize(v),
+/// What control `i` of [`CONTROLS`] is to the processor.
+pub fn processor_control(i: usize) -> Control {
+    match i {
+        AMOUNT => Control::Amount,
+        OUT_DB => Control::OutDb,
+        X => Control::X,
+        Y => Control::Y,
+        MIX => Control::Mix,
+        AUTO => Control::Auto,
+        BYPASS => Control::Bypass,
+        i => Control::Eq(i),
     }
 }
 
-/// Engine targets from values in engine units.
-pub fn norm_targets(units: &[f64; CONTROL_COUNT]) -> NormTargets {
-    NormTargets {
-        eq: std::array::from_fn(|i| units[i]),
-        amount: units[AMOUNT],
-        output_db: units[OUT_DB],
+/// `v` (this table's units) in the processor's plain units: percentages
+/// become factors, the rest is unchanged.
+pub fn processor_plain(i: usize, v: f64) -> f64 {
+    match i {
+        AMOUNT | MIX => v / 100.0,
+        _ => v,
+    }
+}
+
+/// `v` (plain units) in the processor's smoothing units: EQ parameters
+/// normalised to [0, 1] (so frequency and Q move on a log scale), `amount`
+/// and `mix` as factors, the rest unchanged.
+pub fn to_engine_unit(control: usize, v: f64) -> f64 {
+    match control {
+        AMOUNT | MIX => v / 100.0,
+        OUT_DB | X | Y | AUTO | BYPASS => v,
+        i => PARAMS[i].normalize(v),
     }
 }
 
@@ -156,8 +224,19 @@ mod tests {
         assert_eq!(control_index("time_s"), None);
         let t = ControlValues::default().to_targets();
         assert_eq!(t, Targets::default());
-        let n = norm_targets(&ControlValues::default().to_engine_units());
-        assert_eq!(n, Targets::default().normalized());
+        let u = ControlValues::default().to_engine_units();
+        let n = Targets::default().normalized();
+        assert_eq!(
+            (&u[..NUM_PARAMS], u[AMOUNT], u[OUT_DB]),
+            (&n.eq[..], n.amount, n.output_db)
+        );
+        for name in ["x", "y", "mix", "auto", "bypass"] {
+            let i = control_index(name).unwrap();
+            assert!(CONTROLS[i].contains(CONTROLS[i].default));
+        }
+        assert_eq!(processor_control(X), Control::X);
+        assert_eq!(processor_control(3), Control::Eq(3));
+        assert_eq!(processor_plain(MIX, 50.0), 0.5);
     }
 
     #[test]

@@ -12,15 +12,16 @@ use std::path::Path;
 const SECONDS: u32 = 12;
 const SAMPLE_RATE: u32 = 48_000;
 
-/// Hand-set stand-ins for the model's warm and bright ends.
+/// The pad's x axis from warm to bright and back, with holds at each end,
+/// decoded by the embedded model as the plug-in would.
 const AUTOMATION: &str = "\
-# Warm (low shelf up, highs down) to bright (highs up, lows trimmed) and back.
-time_s,ls_gain_db,ls_freq_hz,b1_gain_db,b1_freq_hz,b1_q,b2_gain_db,b2_freq_hz,b2_q,b3_gain_db,b3_freq_hz,b3_q,hs_gain_db,hs_freq_hz
-0,4,200,2,400,1,-1,2000,1,-3,5000,1,-4,8000
-2,4,200,2,400,1,-1,2000,1,-3,5000,1,-4,8000
-6,-2,150,-1,300,1,1,2500,1,3,5000,1,5,9000
-8,-2,150,-1,300,1,1,2500,1,3,5000,1,5,9000
-12,4,200,2,400,1,-1,2000,1,-3,5000,1,-4,8000
+# Warm (x = -1) to bright (x = +1) and back, on the embedded model's pad.
+time_s,x
+0,-1
+2,-1
+6,1
+8,1
+12,-1
 ";
 
 /// Writes `dry.wav`, `morph.csv` and `wet.wav` into `dir`.
@@ -32,14 +33,9 @@ pub fn demo(dir: &Path, quiet: bool) -> Result<()> {
     write_pink_noise(&dry)?;
     fs::write(&csv, AUTOMATION).with_context(|| format!("cannot write '{}'", csv.display()))?;
     render(&RenderOptions {
-        input: dry.clone(),
-        output: wet.clone(),
-        eq: None,
-        amount: 100.0,
-        out_db: 0.0,
         automation: Some(csv.clone()),
-        float: false,
         quiet,
+        ..RenderOptions::new(dry.clone(), wet.clone())
     })?;
     println!("dry input:  {}", dry.display());
     println!("automation: {}", csv.display());

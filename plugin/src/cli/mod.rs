@@ -305,6 +305,41 @@ pub struct RenderArgs {
     )]
     pub out_db: f64,
 
+    /// Pad position, warm (-1) to bright (+1); used unless --eq is given.
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub x: f64,
+
+    /// Pad position, -1 to 1 (the pad's second axis).
+    #[arg(
+        long,
+        value_name = "Y",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub y: f64,
+
+    /// Wet share, percent (0 = dry, 100 = fully EQ'd).
+    #[arg(
+        long,
+        value_name = "PERCENT",
+        default_value_t = 100.0,
+        allow_negative_numbers = true
+    )]
+    pub mix: f64,
+
+    /// Keep pink-noise loudness constant as the EQ changes.
+    #[arg(long = "auto-gain")]
+    pub auto_gain: bool,
+
+    /// Decoder file for the pad (default: the embedded model).
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+
     /// CSV of control values over time (see below).
     #[arg(long, value_name = "FILE.csv")]
     pub automation: Option<PathBuf>,
@@ -326,6 +361,11 @@ impl From<RenderArgs> for render::RenderOptions {
             eq: a.eq,
             amount: a.amount,
             out_db: a.out_db,
+            x: a.x,
+            y: a.y,
+            mix: a.mix,
+            auto_gain: a.auto_gain,
+            model: a.model,
             automation: a.automation,
             float: a.float,
             quiet: a.quiet,

@@ -1,14 +1,19 @@
-//! `semantic-eq render`: a WAV file through the EQ engine, written atomically.
+//! `semantic-eq render`: a WAV file through the same [`Processor`] the
+//! plug-in runs (pad decoding, manual EQ, auto-gain, mix), written atomically.
 
-use super::automation::{self, Automation};
-use super::controls::{AMOUNT, CONTROL_COUNT, CONTROLS, ControlValues, OUT_DB, norm_targets};
+use super::automation::{self, Automation, Timing};
+use super::controls::{
+    AMOUNT, CONTROL_COUNT, CONTROLS, ControlValues, MIX, OUT_DB, X, Y, processor_control,
+    processor_plain,
+};
 use super::pipeline::{self, StreamError};
 use super::wav::{self, SampleFormat, WavFormat};
 use crate::dsp::engine::GRID;
-use crate::dsp::{EqEngine, NormTargets};
+use crate::dsp::processor::CHUNK;
+use crate::dsp::{Kernel, Mode, Processor, Settings};
 use anyhow::{Context, Result, bail, ensure};
 use indicatif::{ProgressBar, ProgressStyle};
-use semantic_eq_model::EqParams;
+use semantic_eq_model::{Decoder, EqParams, NUM_PARAMS};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use std::fs::{self, File, Metadata};
 use std::io::{self, BufReader, IsTerminal, Seek, SeekFrom, Write};
@@ -30,12 +35,22 @@ const PROGRESS_MIN_SECONDS: f64 = 10.0;
 pub struct RenderOptions {
     pub input: PathBuf,
     pub output: PathBuf,
-    /// The 13 numbers of `--eq`, unparsed.
+    /// The 13 numbers of `--eq`, unparsed; given, the EQ is manual.
     pub eq: Option<String>,
     /// Percent.
     pub amount: f64,
     /// dB.
     pub out_db: f64,
+    /// Pad position, −1..1 (pad mode).
+    pub x: f64,
+    /// Pad position, −1..1 (pad mode).
+    pub y: f64,
+    /// Wet share, percent.
+    pub mix: f64,
+    /// Auto-gain on.
+    pub auto_gain: bool,
+    /// Decoder file; `None` = the embedded model.
+    pub model: Option<PathBuf>,
     pub automation: Option<PathBuf>,
     /// Write 32-bit float whatever the input format.
     pub float: bool,
@@ -43,12 +58,44 @@ pub struct RenderOptions {
     pub quiet: bool,
 }
 
+impl RenderOptions {
+    /// Options for rendering `input` to `output` with everything at its
+    /// default (pad centre, embedded model).
+    pub fn new(input: PathBuf, output: PathBuf) -> Self {
+        Self {
+            input,
+            output,
+            eq: None,
+            amount: 100.0,
+            out_db: 0.0,
+            x: 0.0,
+            y: 0.0,
+            mix: 100.0,
+            auto_gain: false,
+            model: None,
+            automation: None,
+            float: false,
+            quiet: false,
+        }
+    }
+}
+
 /// Where the controls come from: static values, optionally overridden over
-/// time by an automation file. Both are held in engine units (see
-/// `controls::to_engine_unit`) so the grid loop needs no logarithms.
+/// time by an automation file, applied to the [`Processor`] the way the
+/// plug-in applies host parameter changes.
 struct Controls {
-    statics: [f64; CONTROL_COUNT],
+    /// Plain values (this CLI's units) before any automation.
+    statics: ControlValues,
+    /// Manual EQ (from `--eq` or EQ automation) instead of the pad.
+    manual: bool,
+    /// Interpolated in the processor's smoothing units for `time_s` files;
+    /// plain values for `sample` files.
     automation: Option<Automation>,
+    /// Last value handed to the processor per control, to pass changes only.
+    last: [f64; CONTROL_COUNT],
+    /// Index of the next `sample` row to apply.
+    next_row: usize,
+    decoder: Decoder,
 }
 
 impl Controls {
@@ -62,6 +109,9 @@ impl Controls {
         for (flag, index, value) in [
             ("--amount", AMOUNT, opts.amount),
             ("--out-db", OUT_DB, opts.out_db),
+            ("--x", X, opts.x),
+            ("--y", Y, opts.y),
+            ("--mix", MIX, opts.mix),
         ] {
             let spec = &CONTROLS[index];
             ensure!(
@@ -73,6 +123,7 @@ impl Controls {
             );
             statics.0[index] = value;
         }
+        statics.0[super::controls::AUTO] = f64::from(u8::from(opts.auto_gain));
         let automation = match &opts.automation {
             None => None,
             Some(path) => {
@@ -84,45 +135,127 @@ impl Controls {
                 )
             }
         };
+        let manual = opts.eq.is_some()
+            || automation
+                .as_ref()
+                .is_some_and(|a| a.columns().iter().any(|&c| c < NUM_PARAMS));
+        let decoder = match &opts.model {
+            None => Decoder::embedded(),
+            Some(path) => {
+                let bytes = fs::read(path)
+                    .with_context(|| format!("cannot read model '{}'", path.display()))?;
+                Decoder::from_safetensors(&bytes)
+                    .with_context(|| format!("model '{}'", path.display()))?
+            }
+        };
         Ok(Self {
-            statics: statics.to_engine_units(),
-            automation: automation.map(|a| a.in_engine_units()),
+            statics,
+            manual,
+            automation: automation.map(|a| match a.timing() {
+                Timing::Seconds => a.in_engine_units(),
+                Timing::Samples => a,
+            }),
+            last: [f64::NAN; CONTROL_COUNT],
+            next_row: 0,
+            decoder,
         })
+    }
+
+    /// A processor at the values of time 0, with the EQ in force from
+    /// sample 0.
+    fn start(&mut self, settings: &Settings) -> Result<Processor> {
+        let mut p = Processor::new(settings, Box::new(self.decoder.clone()))?;
+        p.set_mode(if self.manual { Mode::Manual } else { Mode::Pad });
+        for (i, v) in self.statics.0.into_iter().enumerate() {
+            self.pass(&mut p, i, v);
+        }
+        match self.automation.as_ref().map(Automation::timing) {
+            Some(Timing::Seconds) => self.apply_ramps(&mut p, 0, 0),
+            Some(Timing::Samples) => self.apply_events(&mut p),
+            None => {}
+        }
+        p.reset();
+        Ok(p)
+    }
+
+    /// Hands a plain value to the processor if it changed.
+    fn pass(&mut self, p: &mut Processor, i: usize, v: f64) {
+        if v.to_bits() != self.last[i].to_bits() {
+            self.last[i] = v;
+            p.set(processor_control(i), processor_plain(i, v));
+        }
+    }
+
+    /// `time_s` automation at grid point `g`: each continuous control ramps
+    /// to its value at `g + len`, arriving exactly then; switches step.
+    fn apply_ramps(&mut self, p: &mut Processor, g: u64, len: u64) {
+        let Some(a) = self.automation.take() else {
+            return;
+        };
+        let fs = p.sample_rate();
+        let mut now = [0.0; CONTROL_COUNT];
+        let mut ahead = [0.0; CONTROL_COUNT];
+        a.apply_to(g as f64 / fs, &mut now);
+        a.apply_to((g + len) as f64 / fs, &mut ahead);
+        for &c in a.columns() {
+            if CONTROLS[c].stepped {
+                self.pass(p, c, now[c]);
+            } else {
+                p.set_unit_ramped(processor_control(c), ahead[c], len);
+            }
+        }
+        self.automation = Some(a);
+    }
+
+    /// `sample` automation: applies every row at the processor's position.
+    fn apply_events(&mut self, p: &mut Processor) {
+        let Some(a) = self.automation.take() else {
+            return;
+        };
+        while self.next_row < a.times().len() && a.times()[self.next_row] as u64 == p.position() {
+            for (&c, &v) in a.columns().iter().zip(a.row_values(self.next_row)) {
+                // Rounded to f32, as a plug-in parameter value is.
+                self.pass(p, c, f64::from(v as f32));
+            }
+            self.next_row += 1;
+        }
+        self.automation = Some(a);
     }
 
     /// Processes interleaved `samples` that start at frame `pos` (a multiple
     /// of [`GRID`]).
-    ///
-    /// With automation, before each grid segment `[g, g + GRID)` the engine is
-    /// told to ramp to the values at `g + GRID`, arriving at the segment's
-    /// end; this is the protocol the plug-in follows too, so renders match.
-    fn process(&self, engine: &mut EqEngine, pos: u64, samples: &mut [f32]) {
-        debug_assert!(pos.is_multiple_of(GRID as u64));
-        if self.automation.is_none() {
-            engine.process_interleaved(samples);
-            return;
+    fn process(&mut self, p: &mut Processor, samples: &mut [f32], scratch: &mut [f32]) {
+        let ch = p.channels();
+        match self.automation.as_ref().map(Automation::timing) {
+            None => p.process_interleaved(samples, scratch),
+            Some(Timing::Seconds) => {
+                for seg in samples.chunks_mut(GRID * ch) {
+                    self.apply_ramps(p, p.position(), GRID as u64);
+                    p.process_interleaved(seg, scratch);
+                }
+            }
+            Some(Timing::Samples) => {
+                let end = p.position() + (samples.len() / ch) as u64;
+                let mut at = 0;
+                while at < samples.len() {
+                    self.apply_events(p);
+                    let next = self
+                        .automation
+                        .as_ref()
+                        .and_then(|a| a.times().get(self.next_row))
+                        .map_or(end, |&t| (t as u64).min(end));
+                    let n = (next - p.position()) as usize * ch;
+                    p.process_interleaved(&mut samples[at..at + n], scratch);
+                    at += n;
+                }
+            }
         }
-        let fs = engine.sample_rate();
-        for (k, seg) in samples.chunks_mut(GRID * engine.channels()).enumerate() {
-            let g = pos + (k * GRID) as u64;
-            engine.set_norm_targets_ramped(&self.targets_at(g + GRID as u64, fs), GRID as u64);
-            engine.process_interleaved(seg);
-        }
-    }
-
-    /// The targets in force at sample `pos` of a file at `sample_rate`.
-    fn targets_at(&self, pos: u64, sample_rate: f64) -> NormTargets {
-        let mut v = self.statics;
-        if let Some(a) = &self.automation {
-            a.apply_to(pos as f64 / sample_rate, &mut v);
-        }
-        norm_targets(&v)
     }
 }
 
 /// Renders `opts.input` into `opts.output`.
 pub fn render(opts: &RenderOptions) -> Result<()> {
-    let controls = Controls::from_options(opts)?;
+    let mut controls = Controls::from_options(opts)?;
 
     let input = &opts.input;
     let show_in = || format!("input '{}'", input.display());
@@ -138,7 +271,13 @@ pub fn render(opts: &RenderOptions) -> Result<()> {
     let info = wav::read_header(&mut reader, in_meta.len()).with_context(show_in)?;
     let in_format = info.format;
     let sample_rate = f64::from(in_format.sample_rate);
-    let mut engine = EqEngine::new(sample_rate, in_format.channels).with_context(show_in)?;
+    let settings = Settings {
+        sample_rate,
+        channels: in_format.channels,
+        kernel: Kernel::detect(),
+    };
+    let mut processor = controls.start(&settings).with_context(show_in)?;
+    let mut scratch = vec![0.0f32; CHUNK * in_format.channels];
 
     refuse_input_as_output(input, &in_meta, &opts.output)?;
     let out_format = WavFormat {
@@ -170,10 +309,6 @@ pub fn render(opts: &RenderOptions) -> Result<()> {
     let out = tmp.as_file_mut();
     out.write_all(&header).with_context(write_err)?;
 
-    // Start at the values of time 0, with the EQ in force from sample 0.
-    engine.set_norm_targets_ramped(&controls.targets_at(0, sample_rate), 0);
-    engine.reset();
-
     let channels = in_format.channels;
     let mut done: u64 = 0;
     let streamed = pipeline::stream(
@@ -187,7 +322,7 @@ pub fn render(opts: &RenderOptions) -> Result<()> {
             if stop.load(Ordering::Relaxed) {
                 return false;
             }
-            controls.process(&mut engine, done, samples);
+            controls.process(&mut processor, samples, &mut scratch);
             let n = (samples.len() / channels) as u64;
             done += n;
             progress.advance(n);

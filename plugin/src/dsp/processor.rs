@@ -202,28 +202,78 @@ impl Processor {
     /// arrives after the control's smoothing time. Out-of-range values are
     /// clamped and NaN is ignored, so no value can break the output.
     pub fn set(&mut self, control: Control, value: f64) {
-        if value.is_nan() {
-            return;
+        if let Some((slot, v)) = Self::slot_value(control, value) {
+            self.retarget(slot, v, self.smooth[slot]);
         }
-        let unit = |v: f64| v.clamp(0.0, 1.0);
-        let switch = |v: f64| if v >= 0.5 { 1.0 } else { 0.0 };
-        let (slot, v) = match control {
-            Control::X => (X, value.clamp(-1.0, 1.0)),
-            Control::Y => (Y, value.clamp(-1.0, 1.0)),
-            Control::Amount => (AMOUNT, value.clamp(AMOUNT_RANGE.0, AMOUNT_RANGE.1)),
-            Control::OutDb => (OUT, value.clamp(OUTPUT_DB_RANGE.0, OUTPUT_DB_RANGE.1)),
-            Control::Auto => (AUTO, switch(value)),
-            Control::Mix => (MIX, unit(value)),
-            Control::Bypass => (BYPASS, switch(value)),
-            Control::Mode => (MANUAL, switch(value)),
-            Control::Eq(i) if i < NUM_PARAMS => {
-                let p = &PARAMS[i];
-                (EQ0 + i, p.normalize(value.clamp(p.min, p.max)))
+    }
+
+    /// Like [`Processor::set`], but the value is in the smoothing domain
+    /// ([`Processor::unit_value`]) and arrives exactly `len` samples from
+    /// now: for automation that is already a smooth curve, followed as is.
+    pub fn set_unit_ramped(&mut self, control: Control, unit: f64, len: u64) {
+        if let Some(slot) = Self::slot(control)
+            && !unit.is_nan()
+        {
+            let (lo, hi) = Self::unit_range(slot);
+            self.retarget(slot, unit.clamp(lo, hi), len);
+        }
+    }
+
+    /// A plain value in the domain the processor smooths in: the EQ
+    /// parameters normalised (dB linear, frequency and Q logarithmic),
+    /// switches as 0 or 1, everything else unchanged. `None` for NaN or an
+    /// unknown control.
+    pub fn unit_value(control: Control, plain: f64) -> Option<f64> {
+        Self::slot_value(control, plain).map(|(_, v)| v)
+    }
+
+    fn slot(control: Control) -> Option<usize> {
+        Some(match control {
+            Control::X => X,
+            Control::Y => Y,
+            Control::Amount => AMOUNT,
+            Control::OutDb => OUT,
+            Control::Auto => AUTO,
+            Control::Mix => MIX,
+            Control::Bypass => BYPASS,
+            Control::Mode => MANUAL,
+            Control::Eq(i) if i < NUM_PARAMS => EQ0 + i,
+            Control::BandOn(b) if b < BAND_COUNT => ON0 + b,
+            Control::Eq(_) | Control::BandOn(_) => return None,
+        })
+    }
+
+    fn unit_range(slot: usize) -> (f64, f64) {
+        match slot {
+            X | Y => (-1.0, 1.0),
+            AMOUNT => AMOUNT_RANGE,
+            OUT => OUTPUT_DB_RANGE,
+            _ => (0.0, 1.0),
+        }
+    }
+
+    fn slot_value(control: Control, value: f64) -> Option<(usize, f64)> {
+        let slot = Self::slot(control)?;
+        if value.is_nan() {
+            return None;
+        }
+        let v = match slot {
+            AUTO | BYPASS | MANUAL => f64::from(u8::from(value >= 0.5)),
+            s if s >= ON0 => f64::from(u8::from(value >= 0.5)),
+            s if s >= EQ0 => {
+                let p = &PARAMS[s - EQ0];
+                p.normalize(value.clamp(p.min, p.max))
             }
-            Control::BandOn(b) if b < BAND_COUNT => (ON0 + b, switch(value)),
-            Control::Eq(_) | Control::BandOn(_) => return,
+            s => {
+                let (lo, hi) = Self::unit_range(s);
+                value.clamp(lo, hi)
+            }
         };
-        self.ramps[slot].retarget(self.pos, v, self.smooth[slot]);
+        Some((slot, v))
+    }
+
+    fn retarget(&mut self, slot: usize, v: f64, len: u64) {
+        self.ramps[slot].retarget(self.pos, v, len);
         self.dirty |= drives_eq(slot);
     }
 
@@ -295,12 +345,13 @@ impl Processor {
         let manual = || -> [f64; NUM_PARAMS] {
             std::array::from_fn(|i| {
                 let v = self.ramps[EQ0 + i].value_at(pos);
-                match PARAMS[i].name.ends_with("gain_db") {
-                    true => {
-                        let on = self.ramps[ON0 + band_of(i)].value_at(pos);
-                        ZERO_GAIN_NORM + (v - ZERO_GAIN_NORM) * on
-                    }
-                    false => v,
+                if !PARAMS[i].name.ends_with("gain_db") {
+                    return v;
+                }
+                match self.ramps[ON0 + band_of(i)].value_at(pos) {
+                    // Exactly the parameter when on (no rounding through 0 dB).
+                    1.0 => v,
+                    on => ZERO_GAIN_NORM + (v - ZERO_GAIN_NORM) * on,
                 }
             })
         };
