@@ -32,8 +32,10 @@
 //! check its gradients against finite differences of that reference.
 
 use std::f64::consts::{LN_10, PI};
+use std::sync::Arc;
 
-use candle_core::{DType, Device, Result, Tensor};
+use candle_core::backend::BackendStorage;
+use candle_core::{CpuStorage, CustomOp1, DType, Device, Layout, Result, Shape, Tensor};
 
 use crate::params::{BANDS, BandKind, SHELF_Q};
 
@@ -87,6 +89,8 @@ pub struct ResponseGrid {
     shelf_sign: Tensor,
     bell_bands: Tensor,
     shelf_bands: Tensor,
+    /// The same response as one hand-written op (forward and backward).
+    fused: Arc<CascadeOp>,
 }
 
 impl ResponseGrid {
@@ -117,6 +121,7 @@ impl ResponseGrid {
             shelf_sign: Tensor::from_vec(vec![1.0f64, -1.0], (1, 2, 1), device)?.to_dtype(dtype)?,
             bell_bands: Tensor::from_vec(to_u32(&bells), bells.len(), device)?,
             shelf_bands: Tensor::from_vec(to_u32(&shelves), shelves.len(), device)?,
+            fused: Arc::new(CascadeOp::new(freqs_hz, sample_rate)),
         })
     }
 
@@ -144,7 +149,18 @@ impl ResponseGrid {
     /// order: `gain_db` `[B, 5]`, `ln_freq` (natural log of Hz) `[B, 5]` and
     /// `ln_q` `[B, 3]` for the three bells (shelves use [`SHELF_Q`]).
     /// Differentiable in all three.
+    ///
+    /// One hand-written candle op ([`CascadeOp`], computed in f64 whatever
+    /// the dtype) instead of [`ResponseGrid::db_graph`]'s ~60 tensor ops:
+    /// the same values, about half the training time.
     pub fn db(&self, gain_db: &Tensor, ln_freq: &Tensor, ln_q: &Tensor) -> Result<Tensor> {
+        let packed = Tensor::cat(&[gain_db, ln_freq, ln_q], 1)?;
+        packed.apply_op1(SharedOp(self.fused.clone()))
+    }
+
+    /// [`ResponseGrid::db`] built from candle's own ops (the reference the
+    /// fused op is tested against).
+    pub fn db_graph(&self, gain_db: &Tensor, ln_freq: &Tensor, ln_q: &Tensor) -> Result<Tensor> {
         let to_db = 10.0 / LN_10;
         let w_scale = 2.0 * PI / self.sample_rate;
 
@@ -187,6 +203,286 @@ impl ResponseGrid {
             .sum(1)?;
 
         bells + shelves
+    }
+}
+
+/// Columns of the packed input of [`CascadeOp`]: gains (5), log
+/// frequencies (5), then the bells' log Q (3), all in band order.
+const PACKED: usize = 13;
+
+/// The cascade's dB response as one candle op on a packed `[B, 13]` input
+/// (see [`PACKED`]), `[B, F]` out, with its hand-derived backward pass.
+/// Everything is computed in f64 in the stable form of the module docs; a
+/// band contributes `10·log10(num/den)` (shelves also `g/2`), and the
+/// ratios of the five bands are multiplied before the one `ln` per point.
+#[derive(Debug)]
+pub struct CascadeOp {
+    /// `φ`, `1 − φ` and `φ(1 − φ)` per frequency.
+    phi: Vec<f64>,
+    one_minus_phi: Vec<f64>,
+    phi_pp: Vec<f64>,
+    /// `2π / sample rate`.
+    w_scale: f64,
+    /// Kind of each band, band order.
+    kinds: [BandKind; 5],
+}
+
+/// `dA/dg / A`, with `A = 10^{g/40}`.
+const DLN_A_DG: f64 = LN_10 / 40.0;
+/// `10 / ln 10`: natural log to dB of power.
+const TO_DB: f64 = 10.0 / LN_10;
+
+/// Per-(row, band) quantities of one band.
+#[derive(Clone, Copy, Debug)]
+struct BandTerms {
+    kind: BandKind,
+    /// `A = 10^{g/40}`.
+    a: f64,
+    /// `s = sin²(ω0/2)` and `ds/d ln f`.
+    s: f64,
+    ds: f64,
+    /// `α` and `dα/d ln f` (bells: `dα/d ln Q = −α`).
+    alpha: f64,
+    dalpha: f64,
+}
+
+impl CascadeOp {
+    fn new(freqs_hz: &[f64], sample_rate: f64) -> Self {
+        let phi: Vec<f64> = freqs_hz
+            .iter()
+            .map(|&hz| (PI * hz / sample_rate).sin().powi(2))
+            .collect();
+        let kinds = std::array::from_fn(|k| BANDS[k].kind);
+        Self {
+            one_minus_phi: phi.iter().map(|p| 1.0 - p).collect(),
+            phi_pp: phi.iter().map(|p| p * (1.0 - p)).collect(),
+            phi,
+            w_scale: 2.0 * PI / sample_rate,
+            kinds,
+        }
+    }
+
+    /// The five bands' terms of one packed row.
+    fn terms(&self, row: &[f64]) -> [BandTerms; 5] {
+        let mut bell = 0;
+        std::array::from_fn(|k| {
+            let kind = self.kinds[k];
+            let w0 = row[5 + k].exp() * self.w_scale;
+            let (sin_w0, cos_w0) = w0.sin_cos();
+            let half = (0.5 * w0).sin();
+            let inv_q = if kind == BandKind::Bell {
+                let q = (-row[10 + bell]).exp();
+                bell += 1;
+                q
+            } else {
+                1.0 / SHELF_Q
+            };
+            BandTerms {
+                kind,
+                a: (row[k] * DLN_A_DG).exp(),
+                s: half * half,
+                ds: 0.5 * w0 * sin_w0,
+                alpha: 0.5 * sin_w0 * inv_q,
+                dalpha: 0.5 * w0 * cos_w0 * inv_q,
+            }
+        })
+    }
+
+    /// `num` and `den` of one band at one frequency (`dB = 10·log10(num/den)`
+    /// plus `g/2` for shelves).
+    #[inline(always)]
+    fn ratio(&self, t: &BandTerms, f: usize) -> (f64, f64) {
+        let (phi, omp, pp) = (self.phi[f], self.one_minus_phi[f], self.phi_pp[f]);
+        match t.kind {
+            BandKind::Bell => {
+                let d2 = (t.s - phi) * (t.s - phi);
+                let an = t.alpha * t.a;
+                let ad = t.alpha / t.a;
+                (d2 + an * an * pp, d2 + ad * ad * pp)
+            }
+            kind => {
+                let c = t.a * t.alpha * t.alpha * pp;
+                let u = t.a * t.s * omp - (1.0 - t.s) * phi;
+                let v = t.s * omp - t.a * (1.0 - t.s) * phi;
+                let (p, q) = (u * u + c, v * v + c);
+                if kind == BandKind::LowShelf {
+                    (p, q)
+                } else {
+                    (q, p)
+                }
+            }
+        }
+    }
+
+    /// dB of `rows` (`[B, 13]`, row-major) into `out` (`[B, F]`).
+    pub fn forward(&self, rows: &[f64], out: &mut [f64]) {
+        let f_n = self.phi.len();
+        for (row, out) in rows.chunks_exact(PACKED).zip(out.chunks_exact_mut(f_n)) {
+            let terms = self.terms(row);
+            // The shelves' A² factors, g/2 dB each.
+            let shelf_db: f64 = (0..5)
+                .filter(|&k| self.kinds[k] != BandKind::Bell)
+                .map(|k| 0.5 * row[k])
+                .sum();
+            for (f, o) in out.iter_mut().enumerate() {
+                let mut num = 1.0;
+                let mut den = 1.0;
+                for t in &terms {
+                    let (n, d) = self.ratio(t, f);
+                    num *= n;
+                    den *= d;
+                }
+                *o = TO_DB * (num / den).ln() + shelf_db;
+            }
+        }
+    }
+
+    /// The gradient of `Σ grad·dB` with respect to `rows`, into `grad_in`.
+    pub fn backward(&self, rows: &[f64], grad_out: &[f64], grad_in: &mut [f64]) {
+        let f_n = self.phi.len();
+        for ((row, g_out), g_in) in rows
+            .chunks_exact(PACKED)
+            .zip(grad_out.chunks_exact(f_n))
+            .zip(grad_in.chunks_exact_mut(PACKED))
+        {
+            let terms = self.terms(row);
+            g_in.fill(0.0);
+            let mut bell = 0;
+            for (k, t) in terms.iter().enumerate() {
+                // d dB / d(g, ln f, ln Q), summed over frequencies.
+                let (mut dg, mut df, mut dq) = (0.0, 0.0, 0.0);
+                match t.kind {
+                    BandKind::Bell => {
+                        let an2 = (t.alpha * t.a).powi(2);
+                        let ad2 = (t.alpha / t.a).powi(2);
+                        // dα/dlnf / α, for the α² terms.
+                        let rel = t.dalpha / t.alpha;
+                        for (f, &go) in g_out.iter().enumerate() {
+                            let (phi, pp) = (self.phi[f], self.phi_pp[f]);
+                            let d = t.s - phi;
+                            let d2 = d * d;
+                            let inv_n = 1.0 / (d2 + an2 * pp);
+                            let inv_d = 1.0 / (d2 + ad2 * pp);
+                            let gn = go * inv_n;
+                            let gd = go * inv_d;
+                            let npp = an2 * pp;
+                            let dpp = ad2 * pp;
+                            // num: ∂/∂ln A = 2 an2 pp, ∂/∂ln α = 2 an2 pp.
+                            dg += 2.0 * (gn * npp + gd * dpp);
+                            dq -= 2.0 * (gn * npp - gd * dpp);
+                            let ds_term = 2.0 * d * t.ds;
+                            df +=
+                                gn * (ds_term + 2.0 * npp * rel) - gd * (ds_term + 2.0 * dpp * rel);
+                        }
+                        dg *= DLN_A_DG;
+                        g_in[10 + bell] = TO_DB * dq;
+                        bell += 1;
+                    }
+                    kind => {
+                        let sign = if kind == BandKind::LowShelf {
+                            1.0
+                        } else {
+                            -1.0
+                        };
+                        let a2 = t.alpha * t.alpha;
+                        let da2 = 2.0 * t.alpha * t.dalpha;
+                        for (f, &go) in g_out.iter().enumerate() {
+                            let (phi, omp, pp) =
+                                (self.phi[f], self.one_minus_phi[f], self.phi_pp[f]);
+                            let c = t.a * a2 * pp;
+                            let u = t.a * t.s * omp - (1.0 - t.s) * phi;
+                            let v = t.s * omp - t.a * (1.0 - t.s) * phi;
+                            let inv_p = 1.0 / (u * u + c);
+                            let inv_q = 1.0 / (v * v + c);
+                            // ∂/∂A
+                            let dp_a = 2.0 * u * t.s * omp + a2 * pp;
+                            let dq_a = -2.0 * v * (1.0 - t.s) * phi + a2 * pp;
+                            // ∂/∂ln f
+                            let dc_f = t.a * da2 * pp;
+                            let dp_f = 2.0 * u * t.ds * (t.a * omp + phi) + dc_f;
+                            let dq_f = 2.0 * v * t.ds * (omp + t.a * phi) + dc_f;
+                            let gs = go * sign;
+                            dg += gs * (dp_a * inv_p - dq_a * inv_q);
+                            df += gs * (dp_f * inv_p - dq_f * inv_q);
+                        }
+                        // dA/dg = A·ln10/40; plus the g/2 term at every frequency.
+                        dg *= t.a * DLN_A_DG;
+                        dg += 0.5 / TO_DB * g_out.iter().sum::<f64>();
+                    }
+                }
+                g_in[k] = TO_DB * dg;
+                g_in[5 + k] = TO_DB * df;
+            }
+        }
+    }
+}
+
+/// A contiguous f32/f64 tensor's values as f64.
+fn to_f64_vec(storage: &CpuStorage, layout: &Layout) -> Result<Vec<f64>> {
+    let (start, end) = layout
+        .contiguous_offsets()
+        .ok_or_else(|| candle_core::Error::Msg("cascade op: non-contiguous input".into()))?;
+    Ok(match storage {
+        CpuStorage::F32(v) => v[start..end].iter().map(|&x| f64::from(x)).collect(),
+        CpuStorage::F64(v) => v[start..end].to_vec(),
+        _ => candle_core::bail!("cascade op: f32 or f64 input expected"),
+    })
+}
+
+fn from_f64_vec(v: Vec<f64>, dtype: DType) -> Result<CpuStorage> {
+    Ok(match dtype {
+        DType::F32 => CpuStorage::F32(v.into_iter().map(|x| x as f32).collect()),
+        DType::F64 => CpuStorage::F64(v),
+        _ => candle_core::bail!("cascade op: f32 or f64 expected"),
+    })
+}
+
+/// A shared [`CascadeOp`] (the grid builds it once; candle takes ops by value).
+struct SharedOp(Arc<CascadeOp>);
+
+impl CustomOp1 for SharedOp {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        self.0.cpu_fwd(storage, layout)
+    }
+
+    fn bwd(&self, arg: &Tensor, res: &Tensor, grad_res: &Tensor) -> Result<Option<Tensor>> {
+        self.0.bwd(arg, res, grad_res)
+    }
+}
+
+impl CustomOp1 for CascadeOp {
+    fn name(&self) -> &'static str {
+        "eq-cascade-db"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let (b, c) = layout.shape().dims2()?;
+        if c != PACKED {
+            candle_core::bail!("cascade op: {c} columns, expected {PACKED}");
+        }
+        let rows = to_f64_vec(storage, layout)?;
+        let mut out = vec![0.0; b * self.phi.len()];
+        self.forward(&rows, &mut out);
+        Ok((
+            from_f64_vec(out, storage.dtype())?,
+            Shape::from((b, self.phi.len())),
+        ))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad_res: &Tensor) -> Result<Option<Tensor>> {
+        let dtype = arg.dtype();
+        let (b, _) = arg.dims2()?;
+        let rows: Vec<f64> = arg.to_dtype(DType::F64)?.flatten_all()?.to_vec1()?;
+        let g: Vec<f64> = grad_res.to_dtype(DType::F64)?.flatten_all()?.to_vec1()?;
+        let mut out = vec![0.0; b * PACKED];
+        self.backward(&rows, &g, &mut out);
+        Ok(Some(
+            Tensor::from_vec(out, (b, PACKED), arg.device())?.to_dtype(dtype)?,
+        ))
     }
 }
 
@@ -423,5 +719,50 @@ mod tests {
             "f64 gradients over {checked} partials: worst relative error {worst_stable:.1e} \
              vs the stable form, {worst_reference:.1e} vs the reference"
         );
+    }
+
+    #[test]
+    fn fused_op_matches_the_graph_in_values_and_gradients() {
+        let dev = Device::Cpu;
+        let mut rng = SplitMix64::new(3);
+        let settings = random_settings(&mut rng, 40);
+        let b = settings.len();
+        let grid = ResponseGrid::log_spaced(128, DType::F64, &dev).unwrap();
+        let (g, f, q) = band_inputs(&settings);
+        let w = Tensor::from_vec(
+            (0..b * 128)
+                .map(|_| rng.uniform(-1.0, 1.0))
+                .collect::<Vec<f64>>(),
+            (b, 128),
+            &dev,
+        )
+        .unwrap();
+        let vg = Var::from_vec(g, (b, 5), &dev).unwrap();
+        let vf = Var::from_vec(f, (b, 5), &dev).unwrap();
+        let vq = Var::from_vec(q, (b, 3), &dev).unwrap();
+        let run = |fused: bool| {
+            let db = if fused {
+                grid.db(vg.as_tensor(), vf.as_tensor(), vq.as_tensor())
+            } else {
+                grid.db_graph(vg.as_tensor(), vf.as_tensor(), vq.as_tensor())
+            }
+            .unwrap();
+            let grads = (&db * &w).unwrap().sum_all().unwrap().backward().unwrap();
+            let flat = |t: &Tensor| t.flatten_all().unwrap().to_vec1::<f64>().unwrap();
+            (
+                flat(&db),
+                [&vg, &vf, &vq].map(|v| flat(grads.get(v).unwrap())),
+            )
+        };
+        let (db_a, grads_a) = run(true);
+        let (db_b, grads_b) = run(false);
+        for (a, b) in db_a.iter().zip(&db_b) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+        for (ga, gb) in grads_a.iter().zip(&grads_b) {
+            for (a, b) in ga.iter().zip(gb) {
+                assert!((a - b).abs() < 1e-7 * b.abs().max(1.0), "{a} vs {b}");
+            }
+        }
     }
 }
