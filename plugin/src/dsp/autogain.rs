@@ -11,11 +11,13 @@
 use semantic_eq_model::{BAND_COUNT, EqParams};
 
 /// Frequencies the average is taken over. Dense enough for the narrowest
-/// bell (Q 10 is about 0.14 octave wide at −3 dB): 128 points over 10
-/// octaves are 13 per octave.
-pub const POINTS: usize = 128;
-/// Lowest and highest frequency averaged, Hz.
-const RANGE_HZ: (f64, f64) = (20.0, 20_000.0);
+/// bell (Q 10 is about 0.14 octave wide at −3 dB): 192 points over the
+/// 13.5 octaves from 2 Hz to 24 kHz are 14 per octave.
+pub const POINTS: usize = 192;
+/// Lowest frequency averaged, Hz. Pink noise carries as much power per
+/// octave below 20 Hz as above, and K-weighting only rolls it off gently
+/// (−11 dB at 20 Hz), so a boosted low shelf is heard down there too.
+const LOW_HZ: f64 = 2.0;
 
 /// BS.1770-4 K-weighting, both stages, as specified at 48 kHz:
 /// `[b0, b1, b2, a1, a2]`. Only their magnitude at each point is used.
@@ -53,19 +55,19 @@ pub struct AutoGain {
 }
 
 impl AutoGain {
-    /// Points for `sample_rate` (Hz). Points at or above 0.49·fs are left out
-    /// (a 22.05 kHz file has nothing there).
+    /// Points for `sample_rate` (Hz), from 2 Hz to 0.49·fs (at most
+    /// 23.5 kHz: K-weighting is specified up to 24 kHz).
     pub fn new(sample_rate: f64) -> Self {
-        let top = RANGE_HZ.1.min(0.49 * sample_rate);
+        let top = 0.49 * sample_rate.min(48_000.0);
         let mut me = Self {
             sample_rate,
             cos_w: [1.0; POINTS],
             cos_2w: [1.0; POINTS],
             weight: [0.0; POINTS],
         };
-        let span = (top / RANGE_HZ.0).ln();
+        let span = (top / LOW_HZ).ln();
         for i in 0..POINTS {
-            let f = RANGE_HZ.0 * (span * i as f64 / (POINTS - 1) as f64).exp();
+            let f = LOW_HZ * (span * i as f64 / (POINTS - 1) as f64).exp();
             let w = std::f64::consts::TAU * f / sample_rate;
             me.cos_w[i] = w.cos();
             me.cos_2w[i] = (2.0 * w).cos();
@@ -148,10 +150,10 @@ mod tests {
         };
         let fs = 44_100.0;
         let a = AutoGain::new(fs);
-        let top = 20_000.0f64.min(0.49 * fs);
+        let top = 0.49 * fs;
         let mut num = 0.0;
         for i in 0..POINTS {
-            let f = 20.0 * ((top / 20.0).ln() * i as f64 / (POINTS - 1) as f64).exp();
+            let f = 2.0 * ((top / 2.0).ln() * i as f64 / (POINTS - 1) as f64).exp();
             num += a.weight[i] * 10f64.powf(cascade_magnitude_db(&eq, f, fs) / 10.0);
         }
         let expect = -10.0 * num.log10();

@@ -16,8 +16,11 @@ pub const SAMPLE_RATE_RANGE_HZ: (f64, f64) = (22_050.0, 384_000.0);
 pub const DEFAULT_SMOOTHING_MS: f64 = 20.0;
 /// `amount` range: 0 = flat, 1 = the EQ as set, 2 = twice every gain.
 pub const AMOUNT_RANGE: (f64, f64) = (0.0, 2.0);
-/// Output gain range, dB.
+/// Output gain range, dB, as a user sets it.
 pub const OUTPUT_DB_RANGE: (f64, f64) = (-24.0, 24.0);
+/// Range of the engine's output stage, dB: the user's output gain plus up
+/// to ±60 dB of auto-gain (five bands at +24 dB can add far more than 24).
+pub const OUTPUT_STAGE_DB_RANGE: (f64, f64) = (-84.0, 84.0);
 /// Inputs beyond ±this (120 dB over full scale) are clipped, so that even
 /// +24 dB on every band cannot overflow f32 on the way out.
 pub const INPUT_LIMIT: f64 = 1.0e6;
@@ -110,7 +113,8 @@ impl NormTargets {
         Self {
             eq: std::array::from_fn(eq_or_default),
             amount: or(self.amount, 1.0).clamp(AMOUNT_RANGE.0, AMOUNT_RANGE.1),
-            output_db: or(self.output_db, 0.0).clamp(OUTPUT_DB_RANGE.0, OUTPUT_DB_RANGE.1),
+            output_db: or(self.output_db, 0.0)
+                .clamp(OUTPUT_STAGE_DB_RANGE.0, OUTPUT_STAGE_DB_RANGE.1),
         }
     }
 
@@ -420,7 +424,7 @@ mod tests {
         let defaults = EqParams::default().to_normalized();
         assert_eq!(s.eq[0], defaults[0]);
         assert_eq!((s.eq[1], s.eq[2], s.eq[3], s.eq[4]), (0.0, 1.0, 0.25, 1.0));
-        assert_eq!((s.amount, s.output_db), (1.0, OUTPUT_DB_RANGE.1));
+        assert_eq!((s.amount, s.output_db), (1.0, OUTPUT_STAGE_DB_RANGE.1));
         assert_eq!(
             Targets::default().normalized().sanitized(),
             Targets::default().normalized()

@@ -30,6 +30,9 @@ const _: () = assert!(CHUNK.is_multiple_of(GRID));
 /// (it costs about as much as a decode), and ramped in between.
 pub const AUTO_GAIN_EVERY: usize = 4 * GRID;
 
+/// Auto-gain never changes the level by more than this, dB.
+pub const AUTO_GAIN_MAX_DB: f64 = 60.0;
+
 /// What the EQ follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -370,8 +373,10 @@ impl Processor {
 
     fn auto_gain_db_at(&self, pos: u64) -> f64 {
         let eq = EqParams::from_normalized(&self.eq_at(pos));
-        self.auto_gain
-            .gain_db(&eq.scaled_gains(self.ramps[AMOUNT].value_at(pos)))
+        let db = self
+            .auto_gain
+            .gain_db(&eq.scaled_gains(self.ramps[AMOUNT].value_at(pos)));
+        db.clamp(-AUTO_GAIN_MAX_DB, AUTO_GAIN_MAX_DB)
     }
 
     fn targets_at(&self, pos: u64) -> NormTargets {

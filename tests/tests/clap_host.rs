@@ -1,0 +1,378 @@
+//! The built `Semantic EQ.clap`, hosted by clack-host (an independent
+//! implementation of the host side of CLAP): descriptor, activation at
+//! several rates, sample-accurate automation checked bit for bit against
+//! `semantic-eq render`, block-size and render-mode invariance, state
+//! round trips, and random event storms.
+//!
+//! The bundle is built with `cargo xtask bundle semantic-eq --release` when
+//! it is missing or older than the sources.
+
+mod host;
+
+use clack_extensions::params::ParamInfoFlags;
+use clack_extensions::render::{PluginRender, RenderMode};
+use clack_extensions::state::PluginState;
+use clack_host::prelude::*;
+use host::{Event, PLUGIN_ID, id_of, params, process};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use semantic_eq::cli::render::{RenderOptions, render};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::SystemTime;
+
+// --- the bundle -----------------------------------------------------------------
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn newest_source(dir: &Path) -> SystemTime {
+    let mut newest = SystemTime::UNIX_EPOCH;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            let t = if p.is_dir() {
+                newest_source(&p)
+            } else {
+                e.metadata().and_then(|m| m.modified()).unwrap_or(newest)
+            };
+            newest = newest.max(t);
+        }
+    }
+    newest
+}
+
+/// The built plug-in, (re)built once per test run if missing or stale.
+fn bundle() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let root = workspace_root();
+        let path = root.join("target/bundled/Semantic EQ.clap");
+        let built = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        let sources = ["plugin/src", "model/src", "assets", "Cargo.lock"]
+            .iter()
+            .map(|d| {
+                let p = root.join(d);
+                if p.is_dir() {
+                    newest_source(&p)
+                } else {
+                    p.metadata()
+                        .and_then(|m| m.modified())
+                        .unwrap_or(SystemTime::UNIX_EPOCH)
+                }
+            })
+            .max()
+            .unwrap();
+        if built.is_none_or(|b| b < sources) {
+            eprintln!("building the bundle: cargo xtask bundle semantic-eq --release");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["xtask", "bundle", "semantic-eq", "--release"])
+                .current_dir(&root)
+                .status()
+                .expect("run cargo xtask");
+            assert!(status.success(), "cargo xtask bundle failed");
+        }
+        path
+    })
+}
+
+fn entry() -> &'static PluginEntry {
+    static ENTRY: OnceLock<PluginEntry> = OnceLock::new();
+    // SAFETY: the file is our own plug-in, built above; loading runs its
+    // (trusted) initialisation code.
+    ENTRY.get_or_init(|| unsafe { PluginEntry::load(bundle()).expect("load the .clap") })
+}
+
+fn instance() -> PluginInstance<host::Host> {
+    host::instance(entry())
+}
+
+// --- signals ------------------------------------------------------------------------
+
+/// Stereo pink noise (Voss-McCartney), about −18 dBFS.
+fn pink(frames: usize, seed: u64) -> Vec<Vec<f32>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..2)
+        .map(|_| {
+            let mut rows = [0.0f64; 16];
+            (0..frames)
+                .map(|n| {
+                    let k = (n | 1 << 15).trailing_zeros() as usize;
+                    rows[k] = rng.random_range(-0.5..0.5);
+                    (rows.iter().sum::<f64>() / 16.0 * 1.7) as f32
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn write_wav(path: &Path, sample_rate: u32, planar: &[Vec<f32>]) {
+    let spec = hound::WavSpec {
+        channels: planar.len() as u16,
+        sample_rate,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for f in 0..planar[0].len() {
+        for c in planar {
+            w.write_sample(c[f]).unwrap();
+        }
+    }
+    w.finalize().unwrap();
+}
+
+fn read_wav(path: &Path, channels: usize) -> Vec<Vec<f32>> {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let all: Vec<f32> = r.samples::<f32>().map(Result::unwrap).collect();
+    (0..channels)
+        .map(|c| all.iter().skip(c).step_by(channels).copied().collect())
+        .collect()
+}
+
+/// An x sweep as a host sends it: a change every 17-300 samples at
+/// random offsets, normalised values k/64 (so the plain value −1 + 2k/64 is
+/// exact in f32 and in decimal).
+fn x_sweep(frames: usize, seed: u64) -> Vec<(usize, f64)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut at = 0;
+    let mut out = Vec::new();
+    let mut k = 0i32;
+    while at < frames {
+        // Mostly upwards (warm -> bright), with the odd jump back.
+        k = if rng.random_range(0..10) == 0 {
+            rng.random_range(0..=64)
+        } else {
+            (k + 1).min(64)
+        };
+        out.push((at, f64::from(k) / 64.0));
+        at += rng.random_range(17..300);
+    }
+    out
+}
+
+fn bits(a: &[Vec<f32>]) -> Vec<Vec<u32>> {
+    a.iter()
+        .map(|c| c.iter().map(|v| v.to_bits()).collect())
+        .collect()
+}
+
+// --- tests ------------------------------------------------------------------------
+
+#[test]
+fn descriptor_features_and_parameters() {
+    let factory = entry().get_plugin_factory().expect("plugin factory");
+    let descriptors: Vec<_> = factory.plugin_descriptors().collect();
+    assert_eq!(descriptors.len(), 1);
+    let d = &descriptors[0];
+    assert_eq!(d.id(), Some(PLUGIN_ID));
+    assert_eq!(d.name(), Some(c"Semantic EQ"));
+    let features: Vec<String> = d
+        .features()
+        .map(|f| f.to_string_lossy().into_owned())
+        .collect();
+    for want in ["audio-effect", "equalizer", "stereo", "mono"] {
+        assert!(
+            features.iter().any(|f| f == want),
+            "{want} missing from {features:?}"
+        );
+    }
+    let mut inst = instance();
+    let p = params(&mut inst);
+    let names: Vec<&str> = p.keys().map(String::as_str).collect();
+    for want in [
+        "Warm ↔ Bright",
+        "Amount",
+        "Output",
+        "Auto-gain",
+        "Mix",
+        "Bypass",
+    ] {
+        assert!(names.contains(&want), "{want} missing from {names:?}");
+    }
+    assert!(p["Bypass"].1.contains(ParamInfoFlags::IS_BYPASS));
+    assert!(
+        p.values()
+            .all(|(_, f)| f.contains(ParamInfoFlags::IS_AUTOMATABLE))
+    );
+}
+
+#[test]
+fn an_automated_x_sweep_equals_semantic_eq_render_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    for sample_rate in [44_100u32, 48_000, 96_000] {
+        let frames = sample_rate as usize * 3 / 2;
+        let input = pink(frames, u64::from(sample_rate));
+        let sweep = x_sweep(frames, 7);
+        let mut inst = instance();
+        let x = id_of(&mut inst, "Warm ↔ Bright");
+        let events: Vec<Event> = sweep.iter().map(|&(f, v)| (f, x, v)).collect();
+        let hosted = process(&mut inst, f64::from(sample_rate), &input, &events, &[512]);
+
+        let (inp, outp, csv) = (
+            dir.path().join("in.wav"),
+            dir.path().join("out.wav"),
+            dir.path().join("x.csv"),
+        );
+        write_wav(&inp, sample_rate, &input);
+        let mut text = String::from("sample,x\n");
+        for &(f, v) in &sweep {
+            text += &format!("{f},{}\n", -1.0 + 2.0 * v);
+        }
+        std::fs::write(&csv, text).unwrap();
+        render(&RenderOptions {
+            automation: Some(csv.clone()),
+            float: true,
+            quiet: true,
+            ..RenderOptions::new(inp.clone(), outp.clone())
+        })
+        .expect("render");
+        let rendered = read_wav(&outp, 2);
+        assert!(
+            bits(&hosted) == bits(&rendered),
+            "{sample_rate} Hz: the hosted plug-in and the render differ"
+        );
+        assert!(hosted != input, "the sweep should change the sound");
+    }
+}
+
+#[test]
+fn host_block_size_and_render_mode_do_not_change_a_bit() {
+    let sample_rate = 48_000.0;
+    let frames = 40_000;
+    let input = pink(frames, 5);
+    let mut inst = instance();
+    let p = params(&mut inst);
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    // Changes to every parameter, in every block of the smallest partition.
+    let ids: Vec<ClapId> = p.values().map(|v| v.0).collect();
+    let mut events: Vec<Event> = (0..frames)
+        .step_by(97)
+        .map(|f| {
+            let id = ids[rng.random_range(0..ids.len())];
+            (f, id, rng.random_range(0.0..1.0))
+        })
+        .collect();
+    // Keep bypass and mix mostly on, so the EQ is heard.
+    let bypass = p["Bypass"].0;
+    events.retain(|e| e.1 != bypass);
+    // A fresh instance per run: each starts from the defaults.
+    let reference = process(&mut inst, sample_rate, &input, &events, &[512]);
+    for blocks in [
+        vec![1],
+        vec![7],
+        vec![64],
+        vec![4096],
+        vec![3, 200, 1, 999, 64, 17],
+    ] {
+        let out = process(&mut instance(), sample_rate, &input, &events, &blocks);
+        assert!(bits(&out) == bits(&reference), "blocks {blocks:?} differ");
+    }
+    let mut offline_inst = instance();
+    let h = offline_inst.plugin_handle();
+    let render_ext: PluginRender = h.get_extension().expect("render extension");
+    render_ext
+        .set(&h, RenderMode::Offline)
+        .expect("offline mode");
+    let offline = process(&mut offline_inst, sample_rate, &input, &events, &[4096]);
+    assert!(bits(&offline) == bits(&reference), "offline mode differs");
+}
+
+#[test]
+fn a_saved_state_restores_the_exact_sound() {
+    let sample_rate = 44_100.0;
+    let input = pink(30_000, 9);
+    let mut a = instance();
+    let p = params(&mut a);
+    let set: Vec<Event> = [
+        ("Warm ↔ Bright", 0.8),
+        ("Amount", 0.7),
+        ("Output", 0.4),
+        ("Auto-gain", 1.0),
+        ("Mix", 0.75),
+    ]
+    .iter()
+    .map(|(n, v)| (0, p[*n].0, *v))
+    .chain(std::iter::once((0, p["Scoop ↔ Presence"].0, 0.3)))
+    .collect();
+    // Apply the settings, then save.
+    process(
+        &mut a,
+        sample_rate,
+        &input[..1]
+            .iter()
+            .chain(&input[1..])
+            .cloned()
+            .collect::<Vec<_>>(),
+        &set,
+        &[256],
+    );
+    let mut state = Vec::new();
+    {
+        let h = a.plugin_handle();
+        let ext: PluginState = h.get_extension().expect("state extension");
+        ext.save(&h, &mut state).expect("save");
+    }
+    let mut b = instance();
+    {
+        let h = b.plugin_handle();
+        let ext: PluginState = h.get_extension().expect("state extension");
+        ext.load(&h, &mut Cursor::new(&state)).expect("load");
+    }
+    let from_a = process(&mut a, sample_rate, &input, &[], &[256]);
+    let from_b = process(&mut b, sample_rate, &input, &[], &[333]);
+    assert!(
+        bits(&from_a) == bits(&from_b),
+        "restored instance sounds different"
+    );
+    let fresh = process(&mut instance(), sample_rate, &input, &[], &[256]);
+    assert!(bits(&fresh) != bits(&from_a), "the state should matter");
+}
+
+#[test]
+fn a_thousand_random_event_storms_stay_finite_and_bounded() {
+    let mut inst = instance();
+    let ids: Vec<ClapId> = params(&mut inst).values().map(|v| v.0).collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(1234);
+    let extremes = [0.0, 1.0, -1.0, 2.0, 1e9, -1e9, f64::NAN, f64::INFINITY, 0.5];
+    let mut worst = 0.0f32;
+    for storm in 0..1000 {
+        let frames = rng.random_range(64..1500);
+        let input: Vec<Vec<f32>> = (0..2)
+            .map(|_| (0..frames).map(|_| rng.random_range(-1.0..1.0)).collect())
+            .collect();
+        let events: Vec<Event> = (0..rng.random_range(1..60))
+            .map(|_| {
+                let v = if rng.random_range(0..4) == 0 {
+                    extremes[rng.random_range(0..extremes.len())]
+                } else {
+                    rng.random_range(0.0..1.0)
+                };
+                (
+                    rng.random_range(0..frames),
+                    ids[rng.random_range(0..ids.len())],
+                    v,
+                )
+            })
+            .collect();
+        let mut events = events;
+        events.sort_by_key(|e| e.0);
+        let blocks = [rng.random_range(1..600), rng.random_range(1..600)];
+        let out = process(&mut inst, 48_000.0, &input, &events, &blocks);
+        for v in out.iter().flatten() {
+            assert!(v.is_finite(), "storm {storm}: non-finite output");
+            worst = worst.max(v.abs());
+        }
+    }
+    // Five bands at +24 dB (200 %) plus +24 dB output is the loudest the EQ
+    // can be: 10^(144/20) on a full-scale input.
+    assert!(worst < 1.6e7, "output peak {worst}");
+    eprintln!("storms: worst output peak {worst:.3e}");
+}
