@@ -19,7 +19,9 @@ use super::autogain::AutoGain;
 use super::engine::{AMOUNT_RANGE, EngineError, EqEngine, GRID, MAX_CHANNELS, OUTPUT_DB_RANGE};
 use super::kernel::Kernel;
 use super::smoother::Ramp;
-use semantic_eq_model::{BAND_COUNT, Decoder, EqParams, NUM_PARAMS, PARAMS};
+use semantic_eq_model::{BAND_COUNT, Decoder, EqParams, LATENT_BOX, NUM_PARAMS, PARAMS};
+
+const LATENT_BOX_F64: f64 = LATENT_BOX as f64;
 
 /// Frames processed per engine call when nothing moves; also the size of the
 /// dry buffer per channel.
@@ -38,9 +40,27 @@ pub const AUTO_GAIN_MAX_DB: f64 = 60.0;
 pub enum Mode {
     /// The decoded pad point (x, y).
     Pad,
+    /// The decoded point on the line from one landmark to another, at
+    /// [`Control::Morph`].
+    Morph,
     /// The 13 EQ parameters set directly.
     Manual,
 }
+
+impl Mode {
+    /// The value of [`Control::Mode`] that selects this mode.
+    pub fn value(self) -> f64 {
+        match self {
+            Mode::Pad => 0.0,
+            Mode::Morph => 1.0,
+            Mode::Manual => 2.0,
+        }
+    }
+}
+
+/// Range of [`Control::Morph`]: the line is followed a half beyond either
+/// landmark ("beyond warm"); the decoder clamps to its input box anyway.
+pub const MORPH_RANGE: (f64, f64) = (-0.5, 1.5);
 
 /// Everything that can be set, in plain units.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,8 +79,19 @@ pub enum Control {
     Mix,
     /// 1 = bypassed (dry), 0 = processing.
     Bypass,
-    /// 0 = [`Mode::Pad`], 1 = [`Mode::Manual`].
+    /// [`Mode::value`]: 0 = pad, 1 = morph, 2 = manual (nearest).
     Mode,
+    /// Position on the morph line, 0 = the `from` landmark, 1 = `to`
+    /// ([`MORPH_RANGE`]).
+    Morph,
+    /// The morph line's start on the pad (x), within the decoder's box.
+    FromX,
+    /// The morph line's start (y).
+    FromY,
+    /// The morph line's end (x).
+    ToX,
+    /// The morph line's end (y).
+    ToY,
     /// One of the 13 manual EQ parameters (SAFE order, plain units).
     Eq(usize),
     /// Manual band on (1) or off (0), band 0..5.
@@ -77,7 +108,8 @@ pub mod smoothing_ms {
     pub const OUT: f64 = 20.0;
     /// Mix.
     pub const MIX: f64 = 20.0;
-    /// Switches (auto-gain, bypass, mode, band on/off) crossfade over this.
+    /// Switches (auto-gain, bypass, mode, band on/off, morph landmarks)
+    /// crossfade over this.
     pub const SWITCH: f64 = 30.0;
 }
 
@@ -90,8 +122,15 @@ const AUTO: usize = 4;
 const MIX: usize = 5;
 const BYPASS: usize = 6;
 const MANUAL: usize = 7;
+/// Weight of the morph point against the pad point.
+const MORPHING: usize = 8;
+const MORPH_T: usize = 9;
+const FROM_X: usize = 10;
+const FROM_Y: usize = 11;
+const TO_X: usize = 12;
+const TO_Y: usize = 13;
 /// First of the 13 manual EQ parameters, normalised to [0, 1].
-const EQ0: usize = 8;
+const EQ0: usize = 14;
 /// First of the 5 band on/off weights.
 const ON0: usize = EQ0 + NUM_PARAMS;
 const SLOTS: usize = ON0 + BAND_COUNT;
@@ -152,7 +191,9 @@ impl Processor {
             AMOUNT => samples(smoothing_ms::EQ),
             OUT => samples(smoothing_ms::OUT),
             MIX => samples(smoothing_ms::MIX),
-            AUTO | BYPASS | MANUAL => samples(smoothing_ms::SWITCH),
+            AUTO | BYPASS | MANUAL | MORPHING => samples(smoothing_ms::SWITCH),
+            FROM_X | FROM_Y | TO_X | TO_Y => samples(smoothing_ms::SWITCH),
+            MORPH_T => samples(smoothing_ms::PAD),
             s if s >= ON0 => samples(smoothing_ms::SWITCH),
             _ => samples(smoothing_ms::EQ),
         });
@@ -240,6 +281,11 @@ impl Processor {
             Control::Mix => MIX,
             Control::Bypass => BYPASS,
             Control::Mode => MANUAL,
+            Control::Morph => MORPH_T,
+            Control::FromX => FROM_X,
+            Control::FromY => FROM_Y,
+            Control::ToX => TO_X,
+            Control::ToY => TO_Y,
             Control::Eq(i) if i < NUM_PARAMS => EQ0 + i,
             Control::BandOn(b) if b < BAND_COUNT => ON0 + b,
             Control::Eq(_) | Control::BandOn(_) => return None,
@@ -249,6 +295,8 @@ impl Processor {
     fn unit_range(slot: usize) -> (f64, f64) {
         match slot {
             X | Y => (-1.0, 1.0),
+            FROM_X | FROM_Y | TO_X | TO_Y => (-LATENT_BOX_F64, LATENT_BOX_F64),
+            MORPH_T => MORPH_RANGE,
             AMOUNT => AMOUNT_RANGE,
             OUT => OUTPUT_DB_RANGE,
             _ => (0.0, 1.0),
@@ -261,7 +309,8 @@ impl Processor {
             return None;
         }
         let v = match slot {
-            AUTO | BYPASS | MANUAL => f64::from(u8::from(value >= 0.5)),
+            AUTO | BYPASS => f64::from(u8::from(value >= 0.5)),
+            MANUAL => value.round().clamp(0.0, 2.0),
             s if s >= ON0 => f64::from(u8::from(value >= 0.5)),
             s if s >= EQ0 => {
                 let p = &PARAMS[s - EQ0];
@@ -276,13 +325,37 @@ impl Processor {
     }
 
     fn retarget(&mut self, slot: usize, v: f64, len: u64) {
-        self.ramps[slot].retarget(self.pos, v, len);
+        if slot == MANUAL {
+            // One control, two crossfades: manual on or off, and (unless
+            // going manual, which keeps the morph as it was so the fade
+            // is between the two EQs heard) morph on or off.
+            let (manual, morphing) = match v {
+                m if m >= 1.5 => (1.0, None),
+                m if m >= 0.5 => (0.0, Some(1.0)),
+                _ => (0.0, Some(0.0)),
+            };
+            self.ramps[MANUAL].retarget(self.pos, manual, len);
+            if let Some(w) = morphing {
+                self.ramps[MORPHING].retarget(self.pos, w, len);
+            }
+        } else {
+            self.ramps[slot].retarget(self.pos, v, len);
+        }
         self.dirty |= drives_eq(slot);
     }
 
     /// Sets the mode; see [`Processor::set`].
     pub fn set_mode(&mut self, mode: Mode) {
-        self.set(Control::Mode, if mode == Mode::Manual { 1.0 } else { 0.0 });
+        self.set(Control::Mode, mode.value());
+    }
+
+    /// Sets the morph line's ends (pad positions, e.g. two landmarks); see
+    /// [`Processor::set`].
+    pub fn set_morph_line(&mut self, from: (f64, f64), to: (f64, f64)) {
+        self.set(Control::FromX, from.0);
+        self.set(Control::FromY, from.1);
+        self.set(Control::ToX, to.0);
+        self.set(Control::ToY, to.1);
     }
 
     /// Sets all 13 manual EQ parameters; see [`Processor::set`].
@@ -342,6 +415,26 @@ impl Processor {
         )
     }
 
+    /// The pad point decoded at `pos`: the pad's (x, y), or the point on the
+    /// morph line, or a blend while switching between them. Written so that
+    /// at weights and positions of exactly 0 or 1 the result is exactly the
+    /// pad point or the landmark.
+    fn latent_at(&self, pos: u64) -> (f64, f64) {
+        let v = |s: usize| self.ramps[s].value_at(pos);
+        let pad = (v(X), v(Y));
+        let w = v(MORPHING);
+        if w <= 0.0 {
+            return pad;
+        }
+        let t = v(MORPH_T);
+        let on_line = |a: f64, b: f64| (1.0 - t) * a + t * b;
+        let m = (on_line(v(FROM_X), v(TO_X)), on_line(v(FROM_Y), v(TO_Y)));
+        if w >= 1.0 {
+            return m;
+        }
+        ((1.0 - w) * pad.0 + w * m.0, (1.0 - w) * pad.1 + w * m.1)
+    }
+
     /// The normalised EQ the controls stand for at `pos`, before amount.
     fn eq_at(&self, pos: u64) -> [f64; NUM_PARAMS] {
         let manual_w = self.ramps[MANUAL].value_at(pos);
@@ -361,9 +454,11 @@ impl Processor {
         if manual_w >= 1.0 {
             return manual();
         }
-        let x = self.ramps[X].value_at(pos) as f32;
-        let y = self.ramps[Y].value_at(pos) as f32;
-        let pad = self.decoder.decode_normalized(x, y).map(f64::from);
+        let (x, y) = self.latent_at(pos);
+        let pad = self
+            .decoder
+            .decode_normalized(x as f32, y as f32)
+            .map(f64::from);
         if manual_w <= 0.0 {
             return pad;
         }

@@ -285,3 +285,77 @@ fn a_swapped_decoder_glides_in_and_the_old_one_comes_back() {
     run(&mut p, &mut audio, 1024, frames);
     assert!(audio[0].iter().all(|v| v.is_finite()));
 }
+
+#[test]
+fn morph_at_0_and_100_percent_is_the_pad_at_the_two_landmarks_bit_for_bit() {
+    let decoder = Decoder::embedded();
+    let marks = decoder.landmarks();
+    let find = |n: &str| marks.iter().find(|m| m.name == n).unwrap();
+    let (warm, bright) = (find("warm"), find("bright"));
+    let (from, to) = (
+        (f64::from(warm.x), f64::from(warm.y)),
+        (f64::from(bright.x), f64::from(bright.y)),
+    );
+    let frames = 3000;
+    let input = noise(frames, 2, 31);
+    let render_with = |setup: &dyn Fn(&mut Processor)| {
+        let mut p = Processor::new(&settings(48_000.0, 2), Box::new(decoder.clone())).unwrap();
+        setup(&mut p);
+        p.reset();
+        let mut audio = input.clone();
+        run(&mut p, &mut audio, 0, frames);
+        audio
+    };
+    for (t, (lx, ly)) in [(0.0, from), (1.0, to)] {
+        let morphed = render_with(&|p| {
+            p.set_mode(Mode::Morph);
+            p.set_morph_line(from, to);
+            p.set(Control::Morph, t);
+        });
+        let pad = render_with(&|p| {
+            p.set(Control::X, lx);
+            p.set(Control::Y, ly);
+        });
+        assert!(morphed == pad, "morph {t}");
+    }
+    // Half-way is neither end.
+    let half = render_with(&|p| {
+        p.set_mode(Mode::Morph);
+        p.set_morph_line(from, to);
+        p.set(Control::Morph, 0.5);
+    });
+    assert!(half != render_with(&|p| p.set(Control::X, from.0)));
+}
+
+#[test]
+fn switching_modes_glides_instead_of_jumping() {
+    // A sine through pad -> morph -> manual -> pad: the per-sample change of
+    // the output envelope stays small (a jump in the EQ would show as a step).
+    let frames = 48_000;
+    let sine: Vec<f32> = (0..frames)
+        .map(|n| (0.25 * (n as f64 * 0.0523).sin()) as f32)
+        .collect();
+    let mut audio = vec![sine.clone()];
+    let mut p = Processor::new(&settings(48_000.0, 1), Box::new(Decoder::embedded())).unwrap();
+    p.set(Control::X, -0.9);
+    p.set_morph_line((0.6, 0.2), (-0.5, -0.3));
+    p.set(Control::Morph, 1.2);
+    p.set_manual_eq(&EqParams::parse_list("6,300,-6,1000,1,6,2000,2,-6,4000,1,6,8000").unwrap());
+    p.reset();
+    let cuts = [0, 12_000, 24_000, 36_000, frames];
+    for (k, w) in cuts.windows(2).enumerate() {
+        p.set_mode([Mode::Morph, Mode::Manual, Mode::Pad, Mode::Pad][k]);
+        run(&mut p, &mut audio, w[0], w[1]);
+    }
+    // Envelope over 64-sample windows (about 1.3 periods of the sine).
+    let env: Vec<f32> = audio[0]
+        .chunks(64)
+        .map(|c| c.iter().fold(0.0f32, |m, v| m.max(v.abs())))
+        .collect();
+    let worst = env
+        .windows(2)
+        .map(|w| (w[1] / w[0].max(1e-6)).log10().abs() * 20.0)
+        .fold(0.0f32, f32::max);
+    // 30 ms glides: no more than a few dB per 1.3 ms window.
+    assert!(worst < 3.0, "envelope jumps by {worst} dB");
+}
