@@ -28,6 +28,6 @@ pub use nets::{Decoder, DecoderOutput, Encoder, export_decoder, new_varmap, seed
 pub use response::{LOSS_SAMPLE_RATE, ResponseGrid, log_spaced_frequencies};
 pub use rng::SplitMix64;
 pub use trainer::{
-    EncoderInput, EpochLoss, Side, TrainConfig, TrainError, TrainRow, TrainedModel, train,
-    train_with_progress,
+    EncoderInput, EpochLoss, ResponseLoss, Side, TrainConfig, TrainError, TrainRow, TrainedModel,
+    train, train_with_progress,
 };

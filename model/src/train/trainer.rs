@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use candle_core::{D, DType, Device, Tensor};
+use candle_core::{D, DType, Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW, VarMap};
 use serde_json::json;
 
@@ -38,6 +38,15 @@ pub enum EncoderInput {
     Params,
 }
 
+/// The response term of the loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseLoss {
+    /// Mean squared dB difference.
+    Mse,
+    /// Mean absolute dB difference (what the coverage metric averages).
+    Abs,
+}
+
 /// Training settings; [`TrainConfig::default`] is a reasonable start.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
@@ -49,8 +58,43 @@ pub struct TrainConfig {
     pub epochs: usize,
     /// Minibatch size; 0 means full batch.
     pub batch_size: usize,
-    /// Adam learning rate.
+    /// Adam learning rate (at the start).
     pub learning_rate: f64,
+    /// The learning rate falls along a half cosine from `learning_rate` to
+    /// `learning_rate · final_lr_ratio` at the last epoch (1 = constant).
+    pub final_lr_ratio: f64,
+    /// The response term of the loss.
+    pub response_loss: ResponseLoss,
+    /// Weight of the latent spread term (0 = off): per batch, the sorted
+    /// latent x and y are pulled towards the quantiles of a uniform
+    /// distribution on `±spread_extent`, so the data fill the pad.
+    pub spread_weight: f64,
+    /// Half-width of the uniform the spread term aims for.
+    pub spread_extent: f64,
+    /// The last `refine_epochs` of [`TrainConfig::epochs`] fit the pad the
+    /// way the coverage metric reads it (0 = off): every training row gets
+    /// its own pad point, initialised and periodically re-chosen as the best
+    /// fit on a [`TrainConfig::snap_grid`]² grid of the decoded pad (only on
+    /// the correct side of x for warm and bright rows), refined by Adam
+    /// together with the decoder, and the encoder learns to predict it.
+    pub refine_epochs: usize,
+    /// Epochs between best-fit searches during refinement.
+    pub snap_every: usize,
+    /// Points per side of the best-fit search grid on `[-1, 1]`.
+    pub snap_grid: usize,
+    /// Adam learning rate of the per-row pad points.
+    pub latent_lr: f64,
+    /// The response term during refinement.
+    pub refine_loss: ResponseLoss,
+    /// Weight of the encoder's regression onto the refined points.
+    pub encoder_weight: f64,
+    /// Weight of the side contrast during refinement (0 = off): for warm and
+    /// bright rows, a hinge asks the row's own point to fit its curve at
+    /// least [`TrainConfig::contrast_margin_db`] better (mean absolute dB)
+    /// than the best fit on the wrong side of x, found at each search.
+    pub contrast_weight: f64,
+    /// Margin of the side contrast, dB.
+    pub contrast_margin_db: f64,
     /// Number of log-spaced loss frequencies 20 Hz–20 kHz (≥ 64).
     pub loss_freqs: usize,
     /// Weight of the warm/bright hinge on x.
@@ -82,6 +126,18 @@ impl Default for TrainConfig {
             epochs: 1000,
             batch_size: 256,
             learning_rate: 3e-3,
+            final_lr_ratio: 1.0,
+            response_loss: ResponseLoss::Mse,
+            spread_weight: 0.0,
+            spread_extent: 0.9,
+            refine_epochs: 0,
+            snap_every: 20,
+            snap_grid: 51,
+            latent_lr: 1e-2,
+            refine_loss: ResponseLoss::Abs,
+            encoder_weight: 1.0,
+            contrast_weight: 0.0,
+            contrast_margin_db: 0.5,
             loss_freqs: 128,
             semantic_weight: 1.0,
             semantic_margin: 0.3,
@@ -95,6 +151,47 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// The configuration `semantic-eq train` uses, chosen by the sweep
+    /// recorded in `assets/decoder.report.json`: a 2-64-64-13 decoder and a
+    /// curve-fed 128-64-2 encoder, Adam 3e-3 on minibatches of 256 for 1000
+    /// epochs; a warm/bright hinge of weight 5 and margin 0.5 on x; the
+    /// pad-shape prior (weight 10, 64 probes per step, brightness slope
+    /// ≥ 3 dB per unit x, curve change ≤ 0.6 dB per 1 % of pad width); and
+    /// the last 500 epochs refine every row's own pad point from best-fit
+    /// searches on a 51² grid every 20 epochs (see
+    /// [`TrainConfig::refine_epochs`]), with the side contrast (weight 1,
+    /// margin 0.3 dB) on warm and bright rows.
+    pub fn tuned() -> Self {
+        Self {
+            decoder: Arch::new(vec![64, 64]).expect("valid architecture"),
+            encoder_hidden: vec![64],
+            encoder_input: EncoderInput::Curve,
+            epochs: 1000,
+            batch_size: 256,
+            learning_rate: 3e-3,
+            final_lr_ratio: 1.0,
+            response_loss: ResponseLoss::Mse,
+            spread_weight: 0.0,
+            spread_extent: 0.9,
+            refine_epochs: 500,
+            snap_every: 20,
+            snap_grid: 51,
+            latent_lr: 1e-2,
+            refine_loss: ResponseLoss::Mse,
+            encoder_weight: 1.0,
+            contrast_weight: 1.0,
+            contrast_margin_db: 0.3,
+            loss_freqs: 128,
+            semantic_weight: 5.0,
+            semantic_margin: 0.5,
+            param_weight: 0.0,
+            shape_weight: 10.0,
+            probes: 64,
+            min_slope_db: 3.0,
+            max_step_db: 0.6,
+        }
+    }
+
     /// The configuration as JSON (the `train_config` metadata entry).
     pub fn to_json(&self) -> String {
         json!({
@@ -107,7 +204,25 @@ impl TrainConfig {
             "epochs": self.epochs,
             "batch_size": self.batch_size,
             "learning_rate": self.learning_rate,
-            "loss": "mse_db",
+            "final_lr_ratio": self.final_lr_ratio,
+            "lr_schedule": "half cosine",
+            "loss": match self.response_loss {
+                ResponseLoss::Mse => "mse_db",
+                ResponseLoss::Abs => "abs_db",
+            },
+            "spread_weight": self.spread_weight,
+            "spread_extent": self.spread_extent,
+            "refine_epochs": self.refine_epochs,
+            "snap_every": self.snap_every,
+            "snap_grid": self.snap_grid,
+            "latent_lr": self.latent_lr,
+            "refine_loss": match self.refine_loss {
+                ResponseLoss::Mse => "mse_db",
+                ResponseLoss::Abs => "abs_db",
+            },
+            "encoder_weight": self.encoder_weight,
+            "contrast_weight": self.contrast_weight,
+            "contrast_margin_db": self.contrast_margin_db,
             "loss_freqs": self.loss_freqs,
             "loss_sample_rate": LOSS_SAMPLE_RATE,
             "semantic_weight": self.semantic_weight,
@@ -168,6 +283,8 @@ struct Prepared {
     /// `−1` warm, `+1` bright, `0` unlabelled, `[N]`.
     sign: Tensor,
     sign_host: Vec<f32>,
+    /// `target_db` on the host, row-major.
+    target_host: Vec<f32>,
     /// Normalised parameters, `[N, 13]`.
     normalized: Tensor,
 }
@@ -203,6 +320,7 @@ fn prepare(
         );
         norm.extend(row.normalized.iter().map(|&v| v as f32));
     }
+    let target_host = db.clone();
     let target_db = Tensor::from_vec(db, (n, f), device)?;
     let normalized = Tensor::from_vec(norm, (n, NUM_PARAMS), device)?;
     let enc_in = match input {
@@ -222,6 +340,7 @@ fn prepare(
         enc_in,
         sign: Tensor::from_vec(sign_host.clone(), n, device)?,
         sign_host,
+        target_host,
         normalized,
     })
 }
@@ -248,6 +367,12 @@ struct Batch {
     normalized: Tensor,
     /// Random pad points for the shape prior, `[K, 2]`.
     probe: Option<Tensor>,
+    /// During refinement: the rows' own pad points, `[B, 2]`, decoded
+    /// instead of the encoder's output (which learns to predict them).
+    points: Option<Tensor>,
+    /// During refinement, for the side contrast: positions in the batch of
+    /// the labelled rows `[L]` and their wrong-side best fits `[L, 2]`.
+    rivals: Option<(Tensor, Tensor)>,
 }
 
 /// Pad distance between a probe and its neighbours: 1 % of the pad width.
@@ -319,6 +444,118 @@ fn shape_loss(
     mono + smooth
 }
 
+/// Moves each row's pad point to the best fit (mean absolute dB, as the
+/// coverage metric) on an `g × g` grid over `[-1, 1]²` when that beats its
+/// current point; warm rows search only `x < 0`, bright rows only `x > 0`
+/// (and a current point on the wrong side never counts as a fit). Returns
+/// how many points moved.
+fn snap(
+    decoder: &Decoder,
+    grid: &ResponseGrid,
+    data: &Prepared,
+    points: &Var,
+    rivals: &mut [[f32; 2]],
+    g: usize,
+) -> candle_core::Result<usize> {
+    let device = points.device();
+    let f = grid.len();
+    let coords = crate::metrics::linspace(g);
+    let pts: Vec<f32> = coords
+        .iter()
+        .flat_map(|&y| coords.iter().flat_map(move |&x| [x as f32, y as f32]))
+        .collect();
+    let curves_of = |latent: &Tensor| -> candle_core::Result<Vec<f32>> {
+        let out = decoder.forward(latent)?;
+        grid.db(&out.gain_db, &out.ln_freq, &out.ln_q)?
+            .flatten_all()?
+            .to_vec1::<f32>()
+    };
+    let grid_curves = curves_of(&Tensor::from_vec(pts.clone(), (g * g, 2), device)?)?;
+    let current = points.as_tensor().to_vec2::<f32>()?;
+    let current_curves = curves_of(points.as_tensor())?;
+    let dist = |a: &[f32], b: &[f32]| -> f32 {
+        let mut acc = [0.0f32; 8];
+        let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+        let tail: f32 = ca
+            .remainder()
+            .iter()
+            .zip(cb.remainder())
+            .map(|(x, y)| (x - y).abs())
+            .sum();
+        for (x, y) in ca.zip(cb) {
+            for k in 0..8 {
+                acc[k] += (x[k] - y[k]).abs();
+            }
+        }
+        acc.iter().sum::<f32>() + tail
+    };
+    let mut next = current.clone();
+    let mut moved = 0;
+    for (r, z) in next.iter_mut().enumerate() {
+        let target = &data.target_host[r * f..(r + 1) * f];
+        let side = data.sign_host[r];
+        let allowed = |x: f32| side == 0.0 || side * x > 0.0;
+        let mut best = if allowed(z[0]) {
+            dist(&current_curves[r * f..(r + 1) * f], target)
+        } else {
+            f32::INFINITY
+        };
+        let mut best_point = None;
+        let mut rival = (f32::INFINITY, 0);
+        for (i, c) in grid_curves.chunks_exact(f).enumerate() {
+            let d = dist(c, target);
+            if !allowed(pts[2 * i]) {
+                if d < rival.0 {
+                    rival = (d, i);
+                }
+                continue;
+            }
+            if d < best {
+                best = d;
+                best_point = Some(i);
+            }
+        }
+        rivals[r] = [pts[2 * rival.1], pts[2 * rival.1 + 1]];
+        if let Some(i) = best_point {
+            *z = vec![pts[2 * i], pts[2 * i + 1]];
+            moved += 1;
+        }
+    }
+    let flat: Vec<f32> = next.into_iter().flatten().collect();
+    points.set(&Tensor::from_vec(flat, (data.sign_host.len(), 2), device)?)?;
+    Ok(moved)
+}
+
+/// Squared distance of the sorted latent coordinates from the quantiles of
+/// a uniform distribution on `±extent` (a 1-D Wasserstein-2 distance per
+/// axis); the sort is a permutation, so the gradient flows to every latent.
+fn spread_loss(latent: &Tensor, extent: f64) -> candle_core::Result<Tensor> {
+    let n = latent.dim(0)?;
+    let device = latent.device();
+    let q: Vec<f32> = (0..n)
+        .map(|i| (extent * (-1.0 + (2 * i + 1) as f64 / n as f64)) as f32)
+        .collect();
+    let q = Tensor::from_vec(q, n, device)?;
+    let mut total = Tensor::zeros((), DType::F32, device)?;
+    for axis in 0..2 {
+        let v = latent
+            .narrow(D::Minus1, axis, 1)?
+            .squeeze(D::Minus1)?
+            .contiguous()?;
+        let host = v.to_vec1::<f32>()?;
+        let mut idx: Vec<u32> = (0..n as u32).collect();
+        // Ties broken by index: deterministic.
+        idx.sort_by(|&a, &b| {
+            host[a as usize]
+                .total_cmp(&host[b as usize])
+                .then(a.cmp(&b))
+        });
+        let sorted = v.index_select(&Tensor::from_vec(idx, n, device)?, 0)?;
+        total = (total + (sorted - &q)?.sqr()?.mean_all()?)?;
+    }
+    Ok(total)
+}
+
 /// The losses of one batch: `(total, response, semantic, param, shape)`.
 fn batch_losses(
     encoder: &Encoder,
@@ -330,11 +567,38 @@ fn batch_losses(
 ) -> candle_core::Result<(Tensor, Tensor, Tensor, Tensor, Tensor)> {
     let (enc_in, target_db, sign, labelled, normalized) =
         (&b.enc_in, &b.target_db, &b.sign, b.labelled, &b.normalized);
-    let latent = encoder.forward(enc_in)?;
+    let encoded = encoder.forward(enc_in)?;
+    let (latent, loss_kind) = match &b.points {
+        Some(p) => (p.clone(), config.refine_loss),
+        None => (encoded.clone(), config.response_loss),
+    };
     let out = decoder.forward(&latent)?;
     let db = grid.db(&out.gain_db, &out.ln_freq, &out.ln_q)?;
-    let response = (db - target_db)?.sqr()?.mean_all()?;
+    let diff = (db - target_db)?;
+    let response = match loss_kind {
+        ResponseLoss::Mse => diff.sqr()?.mean_all()?,
+        ResponseLoss::Abs => diff.abs()?.mean_all()?,
+    };
     let mut total = response.clone();
+    if let Some(p) = &b.points {
+        let e = (encoded - p.detach())?.sqr()?.mean_all()?;
+        total = (total + e.affine(config.encoder_weight, 0.0)?)?;
+    }
+    if let Some((pos, rival)) = &b.rivals {
+        let out_r = decoder.forward(rival)?;
+        let db_r = grid.db(&out_r.gain_db, &out_r.ln_freq, &out_r.ln_q)?;
+        let t = target_db.index_select(pos, 0)?;
+        let e_rival = (db_r - &t)?.abs()?.mean(D::Minus1)?;
+        let e_own = diff.index_select(pos, 0)?.abs()?.mean(D::Minus1)?;
+        let hinge = (e_own - e_rival)?
+            .affine(1.0, config.contrast_margin_db)?
+            .relu()?
+            .mean_all()?;
+        total = (total + hinge.affine(config.contrast_weight, 0.0)?)?;
+    } else if config.spread_weight != 0.0 {
+        let s = spread_loss(&latent, config.spread_extent)?;
+        total = (total + s.affine(config.spread_weight, 0.0)?)?;
+    }
     let zero = Tensor::zeros((), DType::F32, enc_in.device())?;
     let semantic = if labelled > 0 {
         // relu(margin·|s| − s·x): zero for unlabelled rows (s = 0).
@@ -436,7 +700,42 @@ pub fn train_with_progress(
     let bright_w = brightness_weights(&grid, &device)?;
     let mut order: Vec<u32> = (0..n as u32).collect();
     let mut history = Vec::with_capacity(config.epochs);
+    let refine_from = config.epochs.saturating_sub(config.refine_epochs);
+    // The rows' own pad points and their optimiser, during refinement.
+    let mut refine: Option<(Var, AdamW)> = None;
+    let mut rivals = vec![[0.0f32; 2]; n];
     for epoch in 0..config.epochs {
+        if epoch == refine_from && config.refine_epochs > 0 {
+            let start = encoder.forward(&data.enc_in)?.clamp(-1.0f32, 1.0f32)?;
+            let points = Var::from_tensor(&start)?;
+            let popt = AdamW::new(
+                vec![points.clone()],
+                ParamsAdamW {
+                    lr: config.latent_lr,
+                    weight_decay: 0.0,
+                    ..ParamsAdamW::default()
+                },
+            )?;
+            refine = Some((points, popt));
+        }
+        if let Some((points, _)) = &refine
+            && (epoch - refine_from).is_multiple_of(config.snap_every.max(1))
+        {
+            snap(
+                &decoder,
+                &grid,
+                &data,
+                points,
+                &mut rivals,
+                config.snap_grid.max(2),
+            )?;
+        }
+        if config.final_lr_ratio != 1.0 && config.epochs > 1 {
+            let t = epoch as f64 / (config.epochs - 1) as f64;
+            let r = config.final_lr_ratio;
+            let cos = 0.5 * (1.0 + (std::f64::consts::PI * t).cos());
+            opt.set_learning_rate(config.learning_rate * (r + (1.0 - r) * cos));
+        }
         if batch < n {
             rng.shuffle(&mut order);
         }
@@ -461,6 +760,33 @@ pub fn train_with_progress(
             } else {
                 None
             };
+            let points = match &refine {
+                Some((p, _)) if chunk.len() == n => Some(p.as_tensor().clone()),
+                Some((p, _)) => Some(
+                    p.as_tensor()
+                        .index_select(&Tensor::from_slice(chunk, chunk.len(), &device)?, 0)?,
+                ),
+                None => None,
+            };
+            let rivals = if refine.is_some() && config.contrast_weight != 0.0 && labelled > 0 {
+                let (pos, pts): (Vec<u32>, Vec<f32>) = chunk
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &i)| data.sign_host[i as usize] != 0.0)
+                    .map(|(p, &i)| (p as u32, rivals[i as usize]))
+                    .fold((Vec::new(), Vec::new()), |(mut a, mut b), (p, r)| {
+                        a.push(p);
+                        b.extend(r);
+                        (a, b)
+                    });
+                let l = pos.len();
+                Some((
+                    Tensor::from_vec(pos, l, &device)?,
+                    Tensor::from_vec(pts, (l, 2), &device)?,
+                ))
+            } else {
+                None
+            };
             let b = if chunk.len() == n {
                 Batch {
                     enc_in: data.enc_in.clone(),
@@ -469,6 +795,8 @@ pub fn train_with_progress(
                     labelled,
                     normalized: data.normalized.clone(),
                     probe,
+                    points,
+                    rivals,
                 }
             } else {
                 let idx = Tensor::from_slice(chunk, chunk.len(), &device)?;
@@ -479,11 +807,18 @@ pub fn train_with_progress(
                     labelled,
                     normalized: data.normalized.index_select(&idx, 0)?,
                     probe,
+                    points,
+                    rivals,
                 }
             };
             let (total, response, semantic, param, shape) =
                 batch_losses(&encoder, &decoder, &grid, config, &b, &bright_w)?;
-            opt.backward_step(&total)?;
+            let grads = total.backward()?;
+            opt.step(&grads)?;
+            if let Some((p, popt)) = &mut refine {
+                popt.step(&grads)?;
+                p.set(&p.as_tensor().clamp(-1.0f32, 1.0f32)?)?;
+            }
             for (s, t) in sums
                 .iter_mut()
                 .zip([&total, &response, &semantic, &param, &shape])

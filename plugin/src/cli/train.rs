@@ -18,11 +18,11 @@
 
 use anyhow::{Context, Result, bail, ensure};
 use indicatif::{ProgressBar, ProgressStyle};
+use semantic_eq_model::EqParams;
 use semantic_eq_model::decoder::{META_DATA_SHA256, META_LANDMARKS, META_METRICS};
 use semantic_eq_model::metrics::{self, Evaluation, Side};
 use semantic_eq_model::safe::{self, SafeRow};
 use semantic_eq_model::train::{EpochLoss, TrainConfig, TrainRow, TrainedModel};
-use semantic_eq_model::{Arch, EqParams};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -48,31 +48,10 @@ pub struct TrainOptions {
     pub quiet: bool,
 }
 
-/// The default training configuration of the command, chosen by the sweep
-/// recorded in `assets/decoder.report.json`: the 2-64-13 decoder and a
-/// curve-fed 128-64-2 encoder, Adam 3e-3 on minibatches of 256 for 700
-/// epochs, a warm/bright hinge of weight 5 and margin 0.5 on x, and the
-/// pad-shape prior (weight 1, 32 probes per step, brightness slope
-/// ≥ 2 dB per unit x, curve change ≤ 0.9 dB per 1 % of pad width), which
-/// is what makes the monotonicity and smoothness gates pass. About 40 s on
-/// two idle cores.
+/// The default training configuration of the command:
+/// [`TrainConfig::tuned`] (its documentation says what and why).
 pub fn default_config() -> TrainConfig {
-    TrainConfig {
-        decoder: Arch::default(),
-        encoder_hidden: vec![64],
-        epochs: 700,
-        batch_size: 256,
-        learning_rate: 3e-3,
-        loss_freqs: 128,
-        semantic_weight: 5.0,
-        semantic_margin: 0.5,
-        param_weight: 0.0,
-        shape_weight: 1.0,
-        probes: 32,
-        min_slope_db: 2.0,
-        max_step_db: 0.9,
-        ..TrainConfig::default()
-    }
+    TrainConfig::tuned()
 }
 
 /// What a finished run produced.
