@@ -361,8 +361,10 @@ impl CascadeOp {
                             let (phi, pp) = (self.phi[f], self.phi_pp[f]);
                             let d = t.s - phi;
                             let d2 = d * d;
-                            let inv_n = 1.0 / (d2 + an2 * pp);
-                            let inv_d = 1.0 / (d2 + ad2 * pp);
+                            // One division for both reciprocals.
+                            let (n, dd) = (d2 + an2 * pp, d2 + ad2 * pp);
+                            let inv = 1.0 / (n * dd);
+                            let (inv_n, inv_d) = (dd * inv, n * inv);
                             let gn = go * inv_n;
                             let gd = go * inv_d;
                             let npp = an2 * pp;
@@ -392,8 +394,9 @@ impl CascadeOp {
                             let c = t.a * a2 * pp;
                             let u = t.a * t.s * omp - (1.0 - t.s) * phi;
                             let v = t.s * omp - t.a * (1.0 - t.s) * phi;
-                            let inv_p = 1.0 / (u * u + c);
-                            let inv_q = 1.0 / (v * v + c);
+                            let (p, q) = (u * u + c, v * v + c);
+                            let inv = 1.0 / (p * q);
+                            let (inv_p, inv_q) = (q * inv, p * inv);
                             // ∂/∂A
                             let dp_a = 2.0 * u * t.s * omp + a2 * pp;
                             let dq_a = -2.0 * v * (1.0 - t.s) * phi + a2 * pp;
