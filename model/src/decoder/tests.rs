@@ -632,3 +632,48 @@ fn malformed_landmarks_are_skipped_not_fatal() {
             .is_empty()
     );
 }
+
+#[test]
+fn tanh_fast_is_within_5e_7_of_tanh_everywhere() {
+    let mut worst = 0.0f64;
+    let mut x = -20.0f32;
+    while x <= 20.0 {
+        let e = (f64::from(tanh_fast(x)) - f64::from(x).tanh()).abs();
+        worst = worst.max(e);
+        x += 1.0 / 4096.0;
+    }
+    for x in [
+        0.0f32,
+        -0.0,
+        1e-30,
+        -1e-30,
+        3.9e-4,
+        4.1e-4,
+        f32::MAX,
+        f32::MIN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ] {
+        let e = (f64::from(tanh_fast(x)) - f64::from(x).tanh()).abs();
+        worst = worst.max(e);
+    }
+    assert!(worst < 5e-7, "{worst:e}");
+    assert!(tanh_fast(f32::NAN).is_nan());
+}
+
+#[test]
+fn every_cpu_path_decodes_the_same_bits() {
+    let d = Decoder::embedded();
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    for _ in 0..10_000 {
+        let (x, y) = (
+            rng.random_range(-2.5f32..2.5),
+            rng.random_range(-2.5f32..2.5),
+        );
+        let portable = d.decode_portable(x, y);
+        assert_eq!(
+            portable.map(f32::to_bits),
+            d.decode_normalized(x, y).map(f32::to_bits)
+        );
+    }
+}
