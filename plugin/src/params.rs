@@ -13,12 +13,13 @@ use crate::model_slot::ModelSlot;
 use nice_plug::prelude::*;
 use std::sync::Arc;
 
-/// What the pad's y axis does, as shown on the parameter and the pad. The
-/// trained model's y axis moves the curve's middle: up adds presence
-/// (2-5 kHz), down scoops it; see the README's model section.
-pub const Y_NAME: &str = "Scoop ↔ Presence";
+/// What the pad's y axis does, as shown on the parameter and the pad. In the
+/// shipped model, y is body: y = −1 cuts the low shelf and the low bells by
+/// up to 12 dB, y = +1 boosts them, and the landmarks agree ("thin" sits at
+/// y −0.39; "boomy", "vocals" and "muddy" at +0.20..+0.34). See the README.
+pub const Y_NAME: &str = "Thin ↔ Full";
 /// Labels of the two ends of y, bottom first.
-pub const Y_ENDS: (&str, &str) = ("scoop", "presence");
+pub const Y_ENDS: (&str, &str) = ("thin", "full");
 
 #[derive(Params)]
 pub struct SemanticEqParams {
@@ -66,7 +67,7 @@ pub fn parse_x(s: &str) -> Option<f32> {
     parse_bipolar(s, "warm", "bright")
 }
 
-/// "30 % scoop", "centre", "30 % presence".
+/// "30 % thin", "centre", "30 % full".
 pub fn format_y(v: f32) -> String {
     let pct = (v.abs() * 100.0).round();
     if pct < 1.0 {

@@ -300,7 +300,7 @@ fn a_saved_state_restores_the_exact_sound() {
     ]
     .iter()
     .map(|(n, v)| (0, p[*n].0, *v))
-    .chain(std::iter::once((0, p["Scoop ↔ Presence"].0, 0.3)))
+    .chain(std::iter::once((0, p["Thin ↔ Full"].0, 0.3)))
     .collect();
     // Apply the settings, then save.
     process(
