@@ -728,6 +728,9 @@ pub fn tanh_fast(x: f32) -> f32 {
 /// the inner loop vectorises; each output's arithmetic is unchanged.
 #[inline]
 fn dense(wt: &[f32], bias: &[f32], x: &[f32], out: &mut [f32]) {
+    if let Ok(out64) = <&mut [f32; 64]>::try_from(&mut *out) {
+        return dense_fixed(wt, bias, x, out64);
+    }
     out.fill(0.0);
     for (xi, row) in x.iter().zip(wt.chunks_exact(out.len())) {
         for (o, w) in out.iter_mut().zip(row) {
@@ -736,6 +739,23 @@ fn dense(wt: &[f32], bias: &[f32], x: &[f32], out: &mut [f32]) {
     }
     for (o, b) in out.iter_mut().zip(bias) {
         *o += b;
+    }
+}
+
+/// [`dense`] for a width known at compile time (64, the shipped models'),
+/// so the accumulators stay in registers; the same arithmetic in the same
+/// order.
+#[inline(always)]
+fn dense_fixed<const N: usize>(wt: &[f32], bias: &[f32], x: &[f32], out: &mut [f32; N]) {
+    let mut acc = [0.0f32; N];
+    for (xi, row) in x.iter().zip(wt.chunks_exact(N)) {
+        let row: &[f32; N] = row.try_into().expect("chunks_exact gives N");
+        for (o, w) in acc.iter_mut().zip(row) {
+            *o += xi * w;
+        }
+    }
+    for ((o, a), b) in out.iter_mut().zip(acc).zip(bias) {
+        *o = a + b;
     }
 }
 
