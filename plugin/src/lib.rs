@@ -8,12 +8,15 @@
 
 pub mod cli;
 pub mod dsp;
+pub mod editor;
 pub mod model_slot;
 pub mod params;
 
 use dsp::{Control, Kernel, Processor, Settings};
+use editor::{LivePublisher, LiveView};
 use model_slot::AudioEnds;
 use nice_plug::prelude::*;
+use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use params::SemanticEqParams;
 use semantic_eq_model::Decoder;
 use std::sync::Arc;
@@ -32,18 +35,42 @@ pub struct SemanticEq {
     /// Plain values last passed to the processor, as f32 bits, so that a
     /// change is noticed exactly at the sub-block where the host made it.
     last: [u32; FOLLOWED],
+    /// Size, scale and open/closed state of the editor window.
+    editor_state: Arc<EguiEditorState>,
+    /// Wakes the editor when the curve or the model status changed.
+    repaint: RepaintNotifier,
+    /// The audio thread's end of the live-curve triple buffer.
+    live: LivePublisher,
+    /// The editor's end, until `editor()` takes it.
+    live_view: Option<triple_buffer::Output<LiveView>>,
+}
+
+/// Work done off the audio thread, on nice-plug's background thread.
+/// Carries no heap data: the path to load waits in
+/// [`model_slot::ModelSlot::request`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Task {
+    /// Load the model file last requested through the editor.
+    LoadModel,
 }
 
 impl Default for SemanticEq {
     fn default() -> Self {
         let params = Arc::new(SemanticEqParams::default());
         let models = params.model.take_audio_ends();
+        let editor_state = editor::default_state();
+        let repaint = RepaintNotifier::new();
+        let (live, live_view) = LivePublisher::new(editor_state.clone(), repaint.clone());
         Self {
             params,
             processor: None,
             decoder: Some(Box::new(Decoder::embedded())),
             models,
             last: [u32::MAX; FOLLOWED],
+            editor_state,
+            repaint,
+            live,
+            live_view: Some(live_view),
         }
     }
 }
@@ -123,11 +150,34 @@ impl Plugin for SemanticEq {
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
 
     type SysExMessage = ();
-    type BackgroundTask = ();
-    type Editor = ();
+    type BackgroundTask = Task;
+    type Editor = EguiEditor<editor::EditorApp>;
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        let live = self.live_view.take()?;
+        editor::create(
+            self.params.clone(),
+            self.editor_state.clone(),
+            self.repaint.clone(),
+            live,
+            executor,
+        )
+    }
+
+    fn task_executor(&mut self) -> TaskExecutor<Self> {
+        let params = self.params.clone();
+        let repaint = self.repaint.clone();
+        Box::new(move |task| match task {
+            Task::LoadModel => {
+                // The outcome (name or one-line error) is in the status.
+                let _ = params.model.load_requested();
+                repaint.request_repaint();
+            }
+        })
     }
 
     fn activate(
@@ -197,6 +247,9 @@ impl Plugin for SemanticEq {
         self.sync();
         if let Some(p) = self.processor.as_mut() {
             p.process_planar(buffer.as_slice());
+            // Only while the editor is open; a triple-buffer write of a
+            // `Copy` value, no allocation or lock.
+            self.live.publish(|| LiveView::of(p));
         }
         ProcessStatus::Normal
     }

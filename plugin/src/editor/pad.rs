@@ -1,0 +1,339 @@
+//! The XY pad: x warm ↔ bright, y the model's second axis, with the model's
+//! landmarks as labelled dots.
+
+use super::controls::{Drag, FINE, Target};
+use super::theme::{self, alpha};
+use crate::params::{SemanticEqParams, Y_ENDS, Y_NAME};
+use egui::epaint::TextShape;
+use egui::{Align2, CornerRadius, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2};
+use nice_plug::prelude::*;
+use semantic_eq_model::Landmark;
+
+/// Landmarks with fewer training examples than this are not drawn.
+pub const MIN_LANDMARK_COUNT: usize = 5;
+
+/// Pad coordinates (−1..1, y up) → screen.
+pub fn to_screen(rect: Rect, x: f32, y: f32) -> Pos2 {
+    Pos2::new(
+        rect.left() + (x.clamp(-1.0, 1.0) + 1.0) * 0.5 * rect.width(),
+        rect.bottom() - (y.clamp(-1.0, 1.0) + 1.0) * 0.5 * rect.height(),
+    )
+}
+
+/// Screen → normalised parameter values (0..1 each, y up).
+fn to_norm(rect: Rect, p: Pos2) -> [f32; 2] {
+    [
+        ((p.x - rect.left()) / rect.width().max(1.0)).clamp(0.0, 1.0),
+        ((rect.bottom() - p.y) / rect.height().max(1.0)).clamp(0.0, 1.0),
+    ]
+}
+
+/// Handles the pad's gestures: click or drag moves the point (both
+/// parameters in one gesture each), shift-drag moves it finely,
+/// double-click puts it back in the centre.
+fn interact(ui: &Ui, rect: Rect, setter: &ParamSetter, drag: &mut Drag, params: &SemanticEqParams) {
+    let response = ui.interact(
+        rect,
+        egui::Id::unique("semantic-eq-pad"),
+        Sense::click_and_drag(),
+    );
+    let (px, py) = (&params.x, &params.y);
+    let begin = |drag: &mut Drag| {
+        setter.begin_set_parameter(px);
+        setter.begin_set_parameter(py);
+        drag.target = Some(Target::Pad);
+        drag.norm = [
+            px.unmodulated_normalized_value(),
+            py.unmodulated_normalized_value(),
+        ];
+    };
+    let end = |drag: &mut Drag| {
+        setter.end_set_parameter(px);
+        setter.end_set_parameter(py);
+        drag.target = None;
+    };
+    let send = |norm: [f32; 2]| {
+        setter.set_parameter(px, px.preview_plain(norm[0]));
+        setter.set_parameter(py, py.preview_plain(norm[1]));
+    };
+
+    if response.double_clicked() {
+        if drag.target != Some(Target::Pad) {
+            begin(drag);
+        }
+        drag.norm = [px.default_normalized_value(), py.default_normalized_value()];
+        send(drag.norm);
+        end(drag);
+        return;
+    }
+    if response.drag_started() && drag.target.is_none() {
+        begin(drag);
+    }
+    if drag.target == Some(Target::Pad) {
+        if response.dragged() {
+            let old = drag.norm;
+            if ui.input(|i| i.modifiers.shift) {
+                let d = response.drag_delta();
+                drag.norm[0] += d.x / rect.width().max(1.0) / FINE;
+                drag.norm[1] -= d.y / rect.height().max(1.0) / FINE;
+                drag.norm = drag.norm.map(|v| v.clamp(0.0, 1.0));
+            } else if let Some(p) = response.interact_pointer_pos() {
+                drag.norm = to_norm(rect, p);
+            }
+            if drag.norm != old {
+                send(drag.norm);
+            }
+        }
+        if response.drag_stopped() {
+            end(drag);
+        }
+    } else if response.clicked()
+        && let Some(p) = response.interact_pointer_pos()
+    {
+        begin(drag);
+        drag.norm = to_norm(rect, p);
+        send(drag.norm);
+        end(drag);
+    }
+    response.on_hover_text(
+        "Drag the point; shift-drag for fine moves; double-click to return to the centre",
+    );
+}
+
+/// Draws the pad in `outer` (axis name on the left, the square pad right of
+/// it) and handles its input. `live` is the smoothed point the engine is at.
+/// Returns the pad's square.
+pub fn show(
+    ui: &mut Ui,
+    outer: Rect,
+    setter: &ParamSetter,
+    drag: &mut Drag,
+    params: &SemanticEqParams,
+    landmarks: &[Landmark],
+    live: Option<[f32; 2]>,
+) -> Rect {
+    let axis_w = 26.0;
+    let side = (outer.width() - axis_w).min(outer.height()).max(40.0);
+    let rect = Rect::from_min_size(
+        Pos2::new(outer.right() - side, outer.top()),
+        Vec2::splat(side),
+    );
+    interact(ui, rect, setter, drag, params);
+
+    let painter = ui.painter_at(outer.expand(2.0));
+    let radius = CornerRadius::same(8);
+
+    // Background: a faint warm → bright wash over the well colour.
+    painter.rect_filled(rect, radius, theme::WELL);
+    let mut mesh = egui::Mesh::default();
+    let steps: u32 = 16;
+    let inner = rect.shrink(1.0);
+    for i in 0..=steps {
+        let t = i as f32 / steps as f32;
+        let x = inner.left() + t * inner.width();
+        let c = theme::mix(theme::WARM, theme::BRIGHT, t);
+        let w = (2.0 * t - 1.0).abs();
+        let c = theme::mix(theme::WELL, c, 0.04 + 0.10 * w);
+        mesh.colored_vertex(Pos2::new(x, inner.top()), c);
+        mesh.colored_vertex(Pos2::new(x, inner.bottom()), c);
+        if i > 0 {
+            let k = 2 * i;
+            mesh.add_triangle(k - 2, k - 1, k);
+            mesh.add_triangle(k - 1, k + 1, k);
+        }
+    }
+    painter.add(mesh);
+
+    // Grid: quarters, and a stronger centre cross.
+    for q in [-0.5f32, 0.5] {
+        let a = to_screen(rect, q, 0.0).x;
+        painter.vline(a, rect.y_range(), Stroke::new(1.0, theme::GRID));
+        let b = to_screen(rect, 0.0, q).y;
+        painter.hline(rect.x_range(), b, Stroke::new(1.0, theme::GRID));
+    }
+    let c = rect.center();
+    painter.vline(c.x, rect.y_range(), Stroke::new(1.0, theme::GRID_STRONG));
+    painter.hline(rect.x_range(), c.y, Stroke::new(1.0, theme::GRID_STRONG));
+
+    // The four ends, just inside the edges.
+    let small = theme::font(theme::SMALL);
+    let m = 8.0;
+    let mut taken = Vec::with_capacity(16);
+    taken.push(painter.text(
+        Pos2::new(rect.left() + m, c.y - 4.0),
+        Align2::LEFT_BOTTOM,
+        "warm",
+        small.clone(),
+        theme::WARM,
+    ));
+    taken.push(painter.text(
+        Pos2::new(rect.right() - m, c.y - 4.0),
+        Align2::RIGHT_BOTTOM,
+        "bright",
+        small.clone(),
+        theme::BRIGHT,
+    ));
+    taken.push(painter.text(
+        Pos2::new(c.x + 6.0, rect.top() + m - 2.0),
+        Align2::LEFT_TOP,
+        Y_ENDS.1,
+        small.clone(),
+        theme::TEXT_DIM,
+    ));
+    taken.push(painter.text(
+        Pos2::new(c.x + 6.0, rect.bottom() - m + 2.0),
+        Align2::LEFT_BOTTOM,
+        Y_ENDS.0,
+        small.clone(),
+        theme::TEXT_DIM,
+    ));
+
+    // The y axis's name, reading upwards, centred on the pad's left.
+    let (low, high) = Y_NAME.split_once('↔').unwrap_or((Y_ENDS.0, Y_ENDS.1));
+    arrow_label(
+        &painter,
+        Pos2::new(rect.left() - axis_w * 0.5 - 2.0, c.y),
+        -std::f32::consts::FRAC_PI_2,
+        (low.trim(), high.trim()),
+        theme::font(theme::BODY),
+        theme::TEXT_DIM,
+    );
+
+    // The point the parameters (or the drag) are at.
+    let norm = if drag.target == Some(Target::Pad) {
+        drag.norm
+    } else {
+        [
+            params.x.unmodulated_normalized_value(),
+            params.y.unmodulated_normalized_value(),
+        ]
+    };
+    let target = to_screen(rect, norm[0] * 2.0 - 1.0, norm[1] * 2.0 - 1.0);
+
+    landmarks_layer(&painter, rect, landmarks, target, taken);
+
+    // Cross-hairs from the point to the edges.
+    let hair = Stroke::new(1.0, alpha(theme::ACCENT, 0.35));
+    painter.vline(target.x, rect.y_range(), hair);
+    painter.hline(rect.x_range(), target.y, hair);
+
+    // Where the engine is (it glides behind the target).
+    if let Some([lx, ly]) = live {
+        let p = to_screen(rect, lx, ly);
+        if p.distance(target) > 3.0 {
+            painter.circle_stroke(p, 5.0, Stroke::new(1.5, alpha(theme::ACCENT, 0.6)));
+        }
+    }
+    painter.circle_filled(target, 13.0, alpha(theme::ACCENT, 0.18));
+    painter.circle(target, 8.0, theme::TEXT, Stroke::new(3.0, theme::ACCENT));
+
+    painter.rect_stroke(
+        rect,
+        radius,
+        Stroke::new(1.0, theme::BORDER),
+        StrokeKind::Inside,
+    );
+    rect
+}
+
+/// "a ⟷ b" centred on `centre` along `angle` (radians, 0 = left to right):
+/// the default fonts have no arrows, so the arrow is drawn.
+pub fn arrow_label(
+    painter: &egui::Painter,
+    centre: Pos2,
+    angle: f32,
+    (a, b): (&str, &str),
+    font: egui::FontId,
+    colour: egui::Color32,
+) {
+    let ga = painter.layout_no_wrap(a.to_string(), font.clone(), colour);
+    let gb = painter.layout_no_wrap(b.to_string(), font, colour);
+    let h = ga.size().y;
+    let (gap, arrow) = (7.0, 22.0);
+    let total = ga.size().x + gap + arrow + gap + gb.size().x;
+    let dir = Vec2::angled(angle);
+    // The galley's own "down", which rotates with it.
+    let perp = Vec2::new(-angle.sin(), angle.cos());
+    let origin = centre - dir * (total * 0.5);
+    let text_at = |s: f32| origin + dir * s - perp * (h * 0.5);
+    let s_arrow = ga.size().x + gap;
+    let s_b = s_arrow + arrow + gap;
+    painter.add(TextShape::new(text_at(0.0), ga, colour).with_angle(angle));
+    painter.add(TextShape::new(text_at(s_b), gb, colour).with_angle(angle));
+    let stroke = Stroke::new(1.3, colour);
+    let p0 = origin + dir * s_arrow;
+    let p1 = origin + dir * (s_arrow + arrow);
+    painter.line_segment([p0, p1], stroke);
+    let head = 4.0;
+    for (tip, back) in [(p0, dir), (p1, -dir)] {
+        painter.line_segment([tip, tip + back * head + perp * head], stroke);
+        painter.line_segment([tip, tip + back * head - perp * head], stroke);
+    }
+}
+
+/// Dots sized by how many examples they stand for, labels placed where they
+/// collide with nothing drawn before them.
+fn landmarks_layer(
+    painter: &egui::Painter,
+    rect: Rect,
+    landmarks: &[Landmark],
+    point: Pos2,
+    mut taken: Vec<Rect>,
+) {
+    let mut shown: Vec<&Landmark> = landmarks
+        .iter()
+        .filter(|l| l.count >= MIN_LANDMARK_COUNT)
+        .collect();
+    // Most-used first: they get the best label positions.
+    shown.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+    let max = shown.first().map_or(1, |l| l.count).max(1) as f32;
+    taken.push(Rect::from_center_size(point, Vec2::splat(26.0)));
+    let dots: Vec<(Pos2, f32)> = shown
+        .iter()
+        .map(|l| {
+            let r = 3.0 + 3.0 * ((l.count as f32).ln() / max.ln().max(1.0)).clamp(0.0, 1.0);
+            (to_screen(rect, l.x, l.y), r)
+        })
+        .collect();
+    for &(p, r) in &dots {
+        taken.push(Rect::from_center_size(p, Vec2::splat(2.0 * r + 2.0)));
+    }
+    for (l, &(p, r)) in shown.iter().zip(&dots) {
+        let major = l.count as f32 >= 0.2 * max;
+        let colour = if major { theme::TEXT } else { theme::TEXT_DIM };
+        painter.circle(p, r, alpha(colour, 0.9), Stroke::new(1.5, theme::WELL));
+        let font = theme::font(if major { theme::BODY } else { theme::SMALL });
+        let galley = painter.layout_no_wrap(l.name.clone(), font, colour);
+        let size = galley.size();
+        let gap = r + 4.0;
+        let candidates = [
+            Rect::from_min_size(Pos2::new(p.x + gap, p.y - size.y * 0.5), size),
+            Rect::from_min_size(Pos2::new(p.x - gap - size.x, p.y - size.y * 0.5), size),
+            Rect::from_min_size(Pos2::new(p.x - size.x * 0.5, p.y - gap - size.y), size),
+            Rect::from_min_size(Pos2::new(p.x - size.x * 0.5, p.y + gap), size),
+            Rect::from_min_size(Pos2::new(p.x + gap * 0.7, p.y - gap * 0.7 - size.y), size),
+            Rect::from_min_size(Pos2::new(p.x + gap * 0.7, p.y + gap * 0.7), size),
+            Rect::from_min_size(
+                Pos2::new(p.x - gap * 0.7 - size.x, p.y - gap * 0.7 - size.y),
+                size,
+            ),
+            Rect::from_min_size(Pos2::new(p.x - gap * 0.7 - size.x, p.y + gap * 0.7), size),
+        ];
+        let inside = rect.shrink(2.0);
+        let fits = |c: &Rect| inside.contains_rect(*c) && !taken.iter().any(|t| t.intersects(*c));
+        let place = candidates
+            .iter()
+            .find(|c| fits(c))
+            .or_else(|| candidates.iter().find(|c| inside.contains_rect(**c)))
+            .copied()
+            .unwrap_or(candidates[0]);
+        taken.push(place);
+        // A dark halo keeps labels legible over the grid and the wash.
+        painter.rect_filled(
+            place.expand2(egui::vec2(3.0, 0.0)),
+            3.0,
+            alpha(theme::WELL, 0.75),
+        );
+        painter.galley(place.min, galley, colour);
+    }
+}
