@@ -1067,3 +1067,54 @@ fn signals_mid_render_leave_nothing_behind() {
     }
     assert_eq!(fs::read(&inp).unwrap(), before);
 }
+
+#[test]
+fn morphing_between_landmarks_reaches_each_end_exactly() {
+    let dir = temp();
+    let x: Vec<f32> = noise(2 * 20_000, 41)
+        .iter()
+        .map(|v| (*v * 0.5) as f32)
+        .collect();
+    let inp = dir.path().join("in.wav");
+    write_wav(&inp, Fmt::F32.spec(2, 48_000), &Samples::Float(x));
+    let out = |name: &str, args: &[&str]| {
+        let p = dir.path().join(name);
+        assert_ok(&render(&inp, &p, args));
+        fs::read(p).unwrap()
+    };
+    let bright_end = out(
+        "a.wav",
+        &["--from", "warm", "--to", "bright", "--morph", "100"],
+    );
+    let bright_start = out(
+        "b.wav",
+        &["--from", "Bright", "--to", "warm", "--morph", "0"],
+    );
+    let warm = out("c.wav", &["--from", "warm", "--to", "bright"]);
+    let beyond = out(
+        "d.wav",
+        &["--from", "warm", "--to", "bright", "--morph", "-50"],
+    );
+    assert!(bright_end == bright_start, "both are the bright landmark");
+    assert!(warm != bright_end && beyond != warm);
+    for (args, expect) in [
+        (
+            &["--from", "warm", "--to", "shiny"][..],
+            "no landmark 'shiny'",
+        ),
+        (&["--from", "warm"][..], "--from and --to go together"),
+        (&["--morph", "20"][..], "morphing needs --from and --to"),
+        (
+            &["--from", "warm", "--to", "bright", "--morph", "151"][..],
+            "--morph 151 is outside",
+        ),
+    ] {
+        let o = render(&inp, &dir.path().join("bad.wav"), args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && stderr.contains(expect),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}

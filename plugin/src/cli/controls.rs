@@ -10,6 +10,7 @@
 //! two functions; the automation parser picks it up by name.
 
 use crate::dsp::engine::{AMOUNT_RANGE, OUTPUT_DB_RANGE};
+use crate::dsp::processor::MORPH_RANGE;
 use crate::dsp::{Control, Targets};
 use semantic_eq_model::{EqParams, NUM_PARAMS, PARAMS};
 
@@ -38,7 +39,7 @@ impl ControlSpec {
 }
 
 /// Number of controls.
-pub const CONTROL_COUNT: usize = NUM_PARAMS + 7;
+pub const CONTROL_COUNT: usize = NUM_PARAMS + 8;
 /// Index of `amount` (percent, 0..=200) in [`CONTROLS`].
 pub const AMOUNT: usize = NUM_PARAMS;
 /// Index of `out_db` (dB) in [`CONTROLS`].
@@ -53,6 +54,8 @@ pub const MIX: usize = NUM_PARAMS + 4;
 pub const AUTO: usize = NUM_PARAMS + 5;
 /// Index of `bypass` (0 or 1) in [`CONTROLS`].
 pub const BYPASS: usize = NUM_PARAMS + 6;
+/// Index of `morph` (percent along the `--from`/`--to` line, −50..150).
+pub const MORPH: usize = NUM_PARAMS + 7;
 
 /// All controls: the 13 EQ parameters in SAFE order, then `amount`,
 /// `out_db`, `x`, `y`, `mix`, `auto`, `bypass`.
@@ -108,6 +111,14 @@ const fn build_controls() -> [ControlSpec; CONTROL_COUNT] {
     };
     out[AUTO] = switch("auto");
     out[BYPASS] = switch("bypass");
+    out[MORPH] = ControlSpec {
+        name: "morph",
+        unit: "%",
+        min: MORPH_RANGE.0 * 100.0,
+        max: MORPH_RANGE.1 * 100.0,
+        default: 0.0,
+        stepped: false,
+    };
     out
 }
 
@@ -149,6 +160,7 @@ pub fn processor_control(i: usize) -> Control {
         MIX => Control::Mix,
         AUTO => Control::Auto,
         BYPASS => Control::Bypass,
+        MORPH => Control::Morph,
         i => Control::Eq(i),
     }
 }
@@ -157,7 +169,7 @@ pub fn processor_control(i: usize) -> Control {
 /// become factors, the rest is unchanged.
 pub fn processor_plain(i: usize, v: f64) -> f64 {
     match i {
-        AMOUNT | MIX => v / 100.0,
+        AMOUNT | MIX | MORPH => v / 100.0,
         _ => v,
     }
 }
@@ -167,7 +179,7 @@ pub fn processor_plain(i: usize, v: f64) -> f64 {
 /// and `mix` as factors, the rest unchanged.
 pub fn to_engine_unit(control: usize, v: f64) -> f64 {
     match control {
-        AMOUNT | MIX => v / 100.0,
+        AMOUNT | MIX | MORPH => v / 100.0,
         OUT_DB | X | Y | AUTO | BYPASS => v,
         i => PARAMS[i].normalize(v),
     }

@@ -336,6 +336,18 @@ pub struct RenderArgs {
     #[arg(long = "auto-gain")]
     pub auto_gain: bool,
 
+    /// Morph from this landmark of the model (e.g. warm) ...
+    #[arg(long, value_name = "DESCRIPTOR")]
+    pub from: Option<String>,
+
+    /// ... to this one (e.g. bright), instead of using the pad.
+    #[arg(long, value_name = "DESCRIPTOR")]
+    pub to: Option<String>,
+
+    /// Position on the --from/--to line, percent (-50 to 150; default 0).
+    #[arg(long, value_name = "PERCENT", allow_negative_numbers = true)]
+    pub morph: Option<f64>,
+
     /// Decoder file for the pad (default: the embedded model).
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
@@ -365,6 +377,9 @@ impl From<RenderArgs> for render::RenderOptions {
             y: a.y,
             mix: a.mix,
             auto_gain: a.auto_gain,
+            from: a.from,
+            to: a.to,
+            morph: a.morph,
             model: a.model,
             automation: a.automation,
             float: a.float,

@@ -3,7 +3,7 @@
 
 use super::automation::{self, Automation, Timing};
 use super::controls::{
-    AMOUNT, CONTROL_COUNT, CONTROLS, ControlValues, MIX, OUT_DB, X, Y, processor_control,
+    AMOUNT, CONTROL_COUNT, CONTROLS, ControlValues, MIX, MORPH, OUT_DB, X, Y, processor_control,
     processor_plain,
 };
 use super::pipeline::{self, StreamError};
@@ -49,6 +49,12 @@ pub struct RenderOptions {
     pub mix: f64,
     /// Auto-gain on.
     pub auto_gain: bool,
+    /// Morph between two landmarks (by name) instead of the pad.
+    pub from: Option<String>,
+    /// See `from`.
+    pub to: Option<String>,
+    /// Percent along the morph line (−50..150).
+    pub morph: Option<f64>,
     /// Decoder file; `None` = the embedded model.
     pub model: Option<PathBuf>,
     pub automation: Option<PathBuf>,
@@ -72,6 +78,9 @@ impl RenderOptions {
             y: 0.0,
             mix: 100.0,
             auto_gain: false,
+            from: None,
+            to: None,
+            morph: None,
             model: None,
             automation: None,
             float: false,
@@ -88,6 +97,8 @@ struct Controls {
     statics: ControlValues,
     /// Manual EQ (from `--eq` or EQ automation) instead of the pad.
     manual: bool,
+    /// The morph line's ends (pad positions of `--from` and `--to`).
+    morph_line: Option<((f64, f64), (f64, f64))>,
     /// Interpolated in the processor's smoothing units for `time_s` files;
     /// plain values for `sample` files.
     automation: Option<Automation>,
@@ -148,9 +159,40 @@ impl Controls {
                     .with_context(|| format!("model '{}'", path.display()))?
             }
         };
+        let morph_line = match (&opts.from, &opts.to) {
+            (None, None) => {
+                ensure!(
+                    opts.morph.is_none()
+                        && !automation
+                            .as_ref()
+                            .is_some_and(|a| a.columns().contains(&MORPH)),
+                    "morphing needs --from and --to"
+                );
+                None
+            }
+            (Some(from), Some(to)) => {
+                ensure!(
+                    !manual,
+                    "--from/--to morph the pad; they cannot be combined with a manual EQ"
+                );
+                Some((landmark(&decoder, from)?, landmark(&decoder, to)?))
+            }
+            _ => bail!("--from and --to go together"),
+        };
+        if let Some(m) = opts.morph {
+            let spec = &CONTROLS[MORPH];
+            ensure!(
+                spec.contains(m),
+                "--morph {m} is outside {}..{} %",
+                spec.min,
+                spec.max
+            );
+            statics.0[MORPH] = m;
+        }
         Ok(Self {
             statics,
             manual,
+            morph_line,
             automation: automation.map(|a| match a.timing() {
                 Timing::Seconds => a.in_engine_units(),
                 Timing::Samples => a,
@@ -165,7 +207,16 @@ impl Controls {
     /// sample 0.
     fn start(&mut self, settings: &Settings) -> Result<Processor> {
         let mut p = Processor::new(settings, Box::new(self.decoder.clone()))?;
-        p.set_mode(if self.manual { Mode::Manual } else { Mode::Pad });
+        p.set_mode(if self.manual {
+            Mode::Manual
+        } else if self.morph_line.is_some() {
+            Mode::Morph
+        } else {
+            Mode::Pad
+        });
+        if let Some((from, to)) = self.morph_line {
+            p.set_morph_line(from, to);
+        }
         for (i, v) in self.statics.0.into_iter().enumerate() {
             self.pass(&mut p, i, v);
         }
@@ -249,6 +300,22 @@ impl Controls {
                     at += n;
                 }
             }
+        }
+    }
+}
+
+/// The pad position of the model's landmark `name`.
+fn landmark(decoder: &Decoder, name: &str) -> Result<(f64, f64)> {
+    let marks = decoder.landmarks();
+    let wanted = name.trim().to_lowercase();
+    match marks.iter().find(|m| m.name == wanted) {
+        Some(m) => Ok((f64::from(m.x), f64::from(m.y))),
+        None => {
+            let names: Vec<&str> = marks.iter().map(|m| m.name.as_str()).collect();
+            bail!(
+                "the model has no landmark '{name}' (it has: {})",
+                names.join(", ")
+            )
         }
     }
 }
