@@ -2,6 +2,10 @@
 //! here (always run), and the real SAFE data in `../shared/data/safe/`
 //! when it exists (otherwise skipped with a printed reason).
 
+#[path = "common/safe_fixture.rs"]
+mod safe_fixture;
+use safe_fixture::{Lcg, record_with};
+
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -18,51 +22,9 @@ fn eval_in(cwd: &Path, args: &[&std::ffi::OsStr]) -> Output {
         .expect("run semantic-eq")
 }
 
-/// A tiny deterministic generator, so the fixture needs no dependency.
-struct Lcg(u64);
-impl Lcg {
-    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        lo + (hi - lo) * ((self.0 >> 11) as f64 / (1u64 << 53) as f64)
-    }
-}
-
 /// One record in the SAFE layout (25 columns, no header).
 fn record(id: usize, descriptor: &str, rng: &mut Lcg) -> String {
-    let (ls, hs) = match descriptor.trim().to_lowercase().as_str() {
-        "warm" => (rng.uniform(3.0, 9.0), rng.uniform(-9.0, -3.0)),
-        "bright" => (rng.uniform(-9.0, -3.0), rng.uniform(3.0, 9.0)),
-        _ => (rng.uniform(-3.0, 3.0), rng.uniform(-3.0, 3.0)),
-    };
-    let params = [
-        ls,
-        rng.uniform(60.0, 300.0),
-        rng.uniform(-4.0, 4.0),
-        rng.uniform(100.0, 500.0),
-        rng.uniform(0.5, 2.0),
-        rng.uniform(-4.0, 4.0),
-        rng.uniform(500.0, 2000.0),
-        rng.uniform(0.5, 2.0),
-        rng.uniform(-4.0, 4.0),
-        rng.uniform(2000.0, 8000.0),
-        rng.uniform(0.5, 2.0),
-        hs,
-        rng.uniform(2000.0, 9000.0),
-    ];
-    let quoted = if descriptor.contains(' ') {
-        format!("\"{descriptor}\"")
-    } else {
-        descriptor.to_string()
-    };
-    let values: Vec<String> = params.iter().map(|v| v.to_string()).collect();
-    format!(
-        "{id},{quoted},,2,2,{},,,,,,,{:032x}\n",
-        values.join(","),
-        id * 7919
-    )
+    record_with(id, descriptor, "", "", rng)
 }
 
 /// 40 rows (warm, bright, "bass boost", muddy, test noise) and one

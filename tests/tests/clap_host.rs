@@ -13,7 +13,7 @@ use clack_extensions::params::ParamInfoFlags;
 use clack_extensions::render::{PluginRender, RenderMode};
 use clack_extensions::state::PluginState;
 use clack_host::prelude::*;
-use host::{Event, PLUGIN_ID, id_of, params, process};
+use host::{Event, PLUGIN_ID, id_of, params, process, workspace_root};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use semantic_eq::cli::render::{RenderOptions, render};
@@ -24,13 +24,6 @@ use std::sync::OnceLock;
 use std::time::SystemTime;
 
 // --- the bundle -----------------------------------------------------------------
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn newest_source(dir: &Path) -> SystemTime {
     let mut newest = SystemTime::UNIX_EPOCH;

@@ -15,21 +15,14 @@ mod host;
 
 use clack_extensions::state::PluginState;
 use clack_host::prelude::*;
-use host::{Event, params, process, process_with};
+use host::{Event, params, process, process_with, workspace_root};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 const CHILD_ENV: &str = "SEMANTIC_EQ_ALLOC_CHILD";
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 /// Builds (incrementally) the guarded debug plug-in and returns its path.
 fn guarded_plugin() -> PathBuf {

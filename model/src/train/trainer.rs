@@ -164,31 +164,16 @@ impl TrainConfig {
     pub fn tuned() -> Self {
         Self {
             decoder: Arch::new(vec![64, 64]).expect("valid architecture"),
-            encoder_hidden: vec![64],
-            encoder_input: EncoderInput::Curve,
-            epochs: 1000,
-            batch_size: 256,
-            learning_rate: 3e-3,
-            final_lr_ratio: 1.0,
-            response_loss: ResponseLoss::Mse,
-            spread_weight: 0.0,
-            spread_extent: 0.9,
             refine_epochs: 500,
-            snap_every: 20,
-            snap_grid: 51,
-            latent_lr: 1e-2,
             refine_loss: ResponseLoss::Mse,
-            encoder_weight: 1.0,
             contrast_weight: 1.0,
             contrast_margin_db: 0.3,
-            loss_freqs: 128,
             semantic_weight: 5.0,
             semantic_margin: 0.5,
-            param_weight: 0.0,
             shape_weight: 10.0,
-            probes: 64,
             min_slope_db: 3.0,
             max_step_db: 0.6,
+            ..Self::default()
         }
     }
 

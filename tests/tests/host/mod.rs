@@ -13,6 +13,14 @@ use clack_host::prelude::*;
 use std::collections::BTreeMap;
 use std::ffi::CStr;
 
+/// The workspace's top directory.
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
 /// Our plug-in's CLAP ID.
 pub const PLUGIN_ID: &CStr = c"org.semantic-eq.semantic-eq";
 
