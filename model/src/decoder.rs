@@ -420,6 +420,9 @@ pub struct Decoder {
     /// Normalised neutral value of each parameter (NaN fallback).
     neutral: [f32; NUM_PARAMS],
     metadata: BTreeMap<String, String>,
+    /// Parsed from the metadata once, at load time, so that looking one up
+    /// ([`Decoder::landmark`]) needs no allocation on the audio thread.
+    landmarks: Vec<Landmark>,
 }
 
 impl Decoder {
@@ -459,6 +462,7 @@ impl Decoder {
             transposed,
             neutral: std::array::from_fn(|i| PARAMS[i].normalize(PARAMS[i].default) as f32),
             metadata: BTreeMap::new(),
+            landmarks: Vec::new(),
         })
     }
 
@@ -530,6 +534,7 @@ impl Decoder {
             .collect();
         let mut decoder = Self::from_weights(arch, layers)?;
         decoder.metadata = meta.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        decoder.landmarks = parse_landmarks(&decoder.metadata);
         Ok(decoder)
     }
 
@@ -587,28 +592,13 @@ impl Decoder {
     /// are not `{"x": number, "y": number, "count": integer}` with a finite
     /// position are skipped; a file without landmarks has none.
     pub fn landmarks(&self) -> Vec<Landmark> {
-        let Some(text) = self.metadata.get(META_LANDMARKS) else {
-            return Vec::new();
-        };
-        let Ok(serde_json::Value::Object(map)) = serde_json::from_str(text) else {
-            return Vec::new();
-        };
-        let mut out: Vec<Landmark> = map
-            .iter()
-            .filter_map(|(name, v)| {
-                let x = v.get("x")?.as_f64()? as f32;
-                let y = v.get("y")?.as_f64()? as f32;
-                let count = usize::try_from(v.get("count")?.as_u64()?).ok()?;
-                (x.is_finite() && y.is_finite()).then(|| Landmark {
-                    name: name.clone(),
-                    x,
-                    y,
-                    count,
-                })
-            })
-            .collect();
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        out
+        self.landmarks.clone()
+    }
+
+    /// The landmark called `name` (normalised descriptor, e.g. "warm"), if
+    /// the model has one. Allocation-free, for the audio thread.
+    pub fn landmark(&self, name: &str) -> Option<&Landmark> {
+        self.landmarks.iter().find(|l| l.name == name)
     }
 
     /// Decodes a pad point to the 13 normalised parameters.
@@ -679,6 +669,32 @@ impl Decoder {
         let params = EqParams::from_normalized(&normalized.map(f64::from));
         DecodedEq { normalized, params }
     }
+}
+
+/// See [`Decoder::landmarks`].
+fn parse_landmarks(metadata: &BTreeMap<String, String>) -> Vec<Landmark> {
+    let Some(text) = metadata.get(META_LANDMARKS) else {
+        return Vec::new();
+    };
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str(text) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Landmark> = map
+        .iter()
+        .filter_map(|(name, v)| {
+            let x = v.get("x")?.as_f64()? as f32;
+            let y = v.get("y")?.as_f64()? as f32;
+            let count = usize::try_from(v.get("count")?.as_u64()?).ok()?;
+            (x.is_finite() && y.is_finite()).then(|| Landmark {
+                name: name.clone(),
+                x,
+                y,
+                count,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
 }
 
 /// `tanh` as a branch-free rational function that vectorises (the

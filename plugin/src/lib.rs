@@ -17,12 +17,14 @@ use editor::{LivePublisher, LiveView};
 use model_slot::AudioEnds;
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
-use params::SemanticEqParams;
-use semantic_eq_model::Decoder;
+use params::{Descriptor, SemanticEqParams};
+use semantic_eq_model::{BAND_COUNT, Decoder, NUM_PARAMS};
 use std::sync::Arc;
 
-/// Parameters the processor follows, in the order [`SemanticEq::sync`] reads them.
-const FOLLOWED: usize = 7;
+/// Controls the processor follows, in the order [`SemanticEq::followed`]
+/// lists them: nine plain parameters, the 13 manual EQ parameters, the 5
+/// band switches and the morph line's four coordinates.
+const FOLLOWED: usize = 9 + NUM_PARAMS + BAND_COUNT + 4;
 
 pub struct SemanticEq {
     params: Arc<SemanticEqParams>,
@@ -84,25 +86,51 @@ impl Drop for SemanticEq {
 }
 
 impl SemanticEq {
-    /// The parameters the processor follows, as (control, plain value).
-    fn followed(&self) -> [(Control, f32); FOLLOWED] {
+    /// The controls the processor follows, as (control, plain value). The
+    /// morph line's ends are the `from` and `to` landmarks of the model
+    /// playing (the pad centre for a descriptor it has no landmark for).
+    fn followed(&self, decoder: &Decoder) -> [(Control, f32); FOLLOWED] {
         let p = &self.params;
         let flag = |b: bool| if b { 1.0 } else { 0.0 };
-        [
-            (Control::X, p.x.value()),
-            (Control::Y, p.y.value()),
-            (Control::Amount, p.amount.value()),
-            (Control::OutDb, p.out.value()),
-            (Control::Auto, flag(p.auto.value())),
-            (Control::Mix, p.mix.value()),
-            (Control::Bypass, flag(p.bypass.value())),
-        ]
+        let at = |d: Descriptor| {
+            decoder
+                .landmark(d.name())
+                .map_or((0.0, 0.0), |l| (l.x, l.y))
+        };
+        let (from, to) = (at(p.from.value()), at(p.to.value()));
+        let eq = p.manual.eq();
+        let on = p.manual.on();
+        std::array::from_fn(|i| match i {
+            0 => (Control::X, p.x.value()),
+            1 => (Control::Y, p.y.value()),
+            2 => (Control::Amount, p.amount.value()),
+            3 => (Control::OutDb, p.out.value()),
+            4 => (Control::Auto, flag(p.auto.value())),
+            5 => (Control::Mix, p.mix.value()),
+            6 => (Control::Bypass, flag(p.bypass.value())),
+            7 => (Control::Mode, p.mode.value().mode().value() as f32),
+            8 => (Control::Morph, p.morph.value()),
+            i if i < 9 + NUM_PARAMS => (Control::Eq(i - 9), eq[i - 9].value()),
+            i if i < 9 + NUM_PARAMS + BAND_COUNT => {
+                let b = i - 9 - NUM_PARAMS;
+                (Control::BandOn(b), flag(on[b].value()))
+            }
+            i => match i - 9 - NUM_PARAMS - BAND_COUNT {
+                0 => (Control::FromX, from.0),
+                1 => (Control::FromY, from.1),
+                2 => (Control::ToX, to.0),
+                _ => (Control::ToY, to.1),
+            },
+        })
     }
 
     /// Passes every parameter that changed since the last call to the
     /// processor, at the processor's current position.
     fn sync(&mut self) {
-        let values = self.followed();
+        let Some(decoder) = self.processor.as_ref().map(|p| p.decoder()) else {
+            return;
+        };
+        let values = self.followed(decoder);
         let Some(p) = self.processor.as_mut() else {
             return;
         };

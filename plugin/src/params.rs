@@ -9,8 +9,11 @@
 //! what was heard bit for bit. The processor's ramps are pure functions of
 //! the sample position.
 
+use crate::dsp::Mode;
+use crate::dsp::processor::MORPH_RANGE;
 use crate::model_slot::ModelSlot;
 use nice_plug::prelude::*;
+use semantic_eq_model::{BAND_COUNT, BANDS, NUM_PARAMS, PARAMS, ParamScale};
 use std::sync::Arc;
 
 /// What the pad's y axis does, as shown on the parameter and the pad. In the
@@ -45,9 +48,295 @@ pub struct SemanticEqParams {
     #[id = "bypass"]
     pub bypass: BoolParam,
 
+    /// What the EQ follows: the pad, the morph line or the manual bands.
+    #[id = "mode"]
+    pub mode: EnumParam<ModeChoice>,
+    /// Position on the morph line, −0.5..1.5 (shown as −50..150 %): 0 is
+    /// the `from` landmark, 1 the `to` landmark.
+    #[id = "morph"]
+    pub morph: FloatParam,
+    /// The morph line's start.
+    #[id = "from"]
+    pub from: EnumParam<Descriptor>,
+    /// The morph line's end.
+    #[id = "to"]
+    pub to: EnumParam<Descriptor>,
+
+    /// The 13 EQ parameters and the band switches of manual mode.
+    #[nested(group = "Manual EQ")]
+    pub manual: ManualParams,
+
     /// The model playing, persisted as its file path ("" = the embedded one).
     #[persist = "model"]
     pub model: ModelSlot,
+}
+
+/// The three ways in (flowEQ's traverse, semantic and manual modes).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModeChoice {
+    /// The XY pad (x, y).
+    #[id = "pad"]
+    #[name = "Pad"]
+    Pad,
+    /// The line between two descriptors' landmarks, at `morph`.
+    #[id = "morph"]
+    #[name = "Morph"]
+    Morph,
+    /// The 13 EQ parameters set directly.
+    #[id = "manual"]
+    #[name = "Manual"]
+    Manual,
+}
+
+impl ModeChoice {
+    /// The processor's mode.
+    pub fn mode(self) -> Mode {
+        match self {
+            ModeChoice::Pad => Mode::Pad,
+            ModeChoice::Morph => Mode::Morph,
+            ModeChoice::Manual => Mode::Manual,
+        }
+    }
+}
+
+/// The descriptors a morph can start or end at: the shipped model's
+/// landmarks (every descriptor with at least 5 training examples), warm and
+/// bright first, then alphabetical.
+///
+/// Hosts store the choice by its ID, so this list only ever grows at the
+/// end. A model loaded from a file may have other landmarks: a descriptor
+/// it has no landmark for sits at the pad centre (the editor says so), and
+/// its extra landmarks are reachable on the pad, where they are drawn.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Descriptor {
+    #[id = "warm"]
+    #[name = "warm"]
+    Warm,
+    #[id = "bright"]
+    #[name = "bright"]
+    Bright,
+    #[id = "airy"]
+    #[name = "airy"]
+    Airy,
+    #[id = "boomy"]
+    #[name = "boomy"]
+    Boomy,
+    #[id = "clear"]
+    #[name = "clear"]
+    Clear,
+    #[id = "muddy"]
+    #[name = "muddy"]
+    Muddy,
+    /// A descriptor as typed by SAFE's users (it has 7 rows).
+    #[id = "re27"]
+    #[name = "re27"]
+    Re27,
+    #[id = "thin"]
+    #[name = "thin"]
+    Thin,
+    #[id = "vocals"]
+    #[name = "vocals"]
+    Vocals,
+}
+
+impl Descriptor {
+    /// The landmark name in model files (normalised descriptor).
+    pub fn name(self) -> &'static str {
+        Self::variants()[self.to_index()]
+    }
+
+    /// The descriptor called `name`, if it is in the list.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::variants()
+            .iter()
+            .position(|v| *v == name)
+            .map(Self::from_index)
+    }
+}
+
+/// Manual mode: the 13 EQ parameters in SAFE order (plain units, the
+/// foundation's ranges) and one on/off switch per band.
+#[derive(Params)]
+pub struct ManualParams {
+    #[id = "ls_g"]
+    pub ls_gain_db: FloatParam,
+    #[id = "ls_f"]
+    pub ls_freq_hz: FloatParam,
+    #[id = "b1_g"]
+    pub b1_gain_db: FloatParam,
+    #[id = "b1_f"]
+    pub b1_freq_hz: FloatParam,
+    #[id = "b1_q"]
+    pub b1_q: FloatParam,
+    #[id = "b2_g"]
+    pub b2_gain_db: FloatParam,
+    #[id = "b2_f"]
+    pub b2_freq_hz: FloatParam,
+    #[id = "b2_q"]
+    pub b2_q: FloatParam,
+    #[id = "b3_g"]
+    pub b3_gain_db: FloatParam,
+    #[id = "b3_f"]
+    pub b3_freq_hz: FloatParam,
+    #[id = "b3_q"]
+    pub b3_q: FloatParam,
+    #[id = "hs_g"]
+    pub hs_gain_db: FloatParam,
+    #[id = "hs_f"]
+    pub hs_freq_hz: FloatParam,
+    /// Band switches: off is a 0 dB band (crossfaded).
+    #[id = "ls_on"]
+    pub ls_on: BoolParam,
+    #[id = "b1_on"]
+    pub b1_on: BoolParam,
+    #[id = "b2_on"]
+    pub b2_on: BoolParam,
+    #[id = "b3_on"]
+    pub b3_on: BoolParam,
+    #[id = "hs_on"]
+    pub hs_on: BoolParam,
+}
+
+impl ManualParams {
+    /// The 13 EQ parameters, SAFE order.
+    pub fn eq(&self) -> [&FloatParam; NUM_PARAMS] {
+        [
+            &self.ls_gain_db,
+            &self.ls_freq_hz,
+            &self.b1_gain_db,
+            &self.b1_freq_hz,
+            &self.b1_q,
+            &self.b2_gain_db,
+            &self.b2_freq_hz,
+            &self.b2_q,
+            &self.b3_gain_db,
+            &self.b3_freq_hz,
+            &self.b3_q,
+            &self.hs_gain_db,
+            &self.hs_freq_hz,
+        ]
+    }
+
+    /// The band switches, in band order.
+    pub fn on(&self) -> [&BoolParam; BAND_COUNT] {
+        [
+            &self.ls_on,
+            &self.b1_on,
+            &self.b2_on,
+            &self.b3_on,
+            &self.hs_on,
+        ]
+    }
+}
+
+/// The host-facing name of EQ parameter `i` ("Bell 2 freq").
+fn manual_name(i: usize) -> String {
+    let band = BANDS
+        .iter()
+        .find(|b| b.gain_index == i || b.freq_index == i || b.q_index == Some(i))
+        .map_or("", |b| b.label);
+    let what = match PARAMS[i].unit {
+        "dB" => "gain",
+        "Hz" => "freq",
+        _ => "Q",
+    };
+    format!("{band} {what}")
+}
+
+/// A manual EQ parameter: its range, default and display from [`PARAMS`].
+/// Frequency and Q are skewed like their log scale, so a host's slider
+/// spends as much travel on each octave.
+pub fn manual_param(i: usize) -> FloatParam {
+    let p = &PARAMS[i];
+    let (min, max) = (p.min as f32, p.max as f32);
+    let range = match p.scale {
+        ParamScale::Linear => FloatRange::Linear { min, max },
+        ParamScale::Log => FloatRange::Skewed {
+            min,
+            max,
+            factor: FloatRange::skew_factor(if p.unit == "Hz" { -2.0 } else { -1.5 }),
+        },
+    };
+    let param = FloatParam::new(manual_name(i), p.default as f32, range);
+    match p.unit {
+        "dB" => param
+            .with_value_to_string(Arc::new(format_db))
+            .with_string_to_value(Arc::new(parse_db)),
+        "Hz" => param
+            .with_value_to_string(Arc::new(format_hz))
+            .with_string_to_value(Arc::new(parse_hz)),
+        _ => param
+            .with_value_to_string(Arc::new(format_q))
+            .with_string_to_value(Arc::new(parse_q)),
+    }
+}
+
+impl Default for ManualParams {
+    fn default() -> Self {
+        let on = |b: usize| BoolParam::new(format!("{} on", BANDS[b].label), true);
+        Self {
+            ls_gain_db: manual_param(0),
+            ls_freq_hz: manual_param(1),
+            b1_gain_db: manual_param(2),
+            b1_freq_hz: manual_param(3),
+            b1_q: manual_param(4),
+            b2_gain_db: manual_param(5),
+            b2_freq_hz: manual_param(6),
+            b2_q: manual_param(7),
+            b3_gain_db: manual_param(8),
+            b3_freq_hz: manual_param(9),
+            b3_q: manual_param(10),
+            hs_gain_db: manual_param(11),
+            hs_freq_hz: manual_param(12),
+            ls_on: on(0),
+            b1_on: on(1),
+            b2_on: on(2),
+            b3_on: on(3),
+            hs_on: on(4),
+        }
+    }
+}
+
+/// "85 Hz", "1.25 kHz".
+pub fn format_hz(v: f32) -> String {
+    if v < 1000.0 {
+        format!("{v:.0} Hz")
+    } else {
+        format!("{:.2} kHz", v / 1000.0)
+    }
+}
+
+/// "85 Hz", "85", "1.25 kHz", "1.25k" → Hz.
+pub fn parse_hz(s: &str) -> Option<f32> {
+    let t = s.trim().to_lowercase();
+    let t = t.strip_suffix("hz").unwrap_or(&t).trim();
+    let (num, scale) = match t.strip_suffix('k') {
+        Some(n) => (n, 1000.0),
+        None => (t, 1.0),
+    };
+    let v = num.trim().parse::<f32>().ok()? * scale;
+    v.is_finite().then_some(v)
+}
+
+/// "Q 0.71".
+pub fn format_q(v: f32) -> String {
+    format!("{v:.2}")
+}
+
+/// "0.71", "Q 0.71" → Q.
+pub fn parse_q(s: &str) -> Option<f32> {
+    let t = s.trim();
+    let t = t
+        .strip_prefix('Q')
+        .or_else(|| t.strip_prefix('q'))
+        .unwrap_or(t);
+    let v = t.trim().parse::<f32>().ok()?;
+    v.is_finite().then_some(v)
+}
+
+/// "+30 %", "−50 %": a morph position as a percentage of the line.
+pub fn format_morph(v: f32) -> String {
+    format!("{:.0} %", v * 100.0)
 }
 
 /// "40 % warm", "centre", "65 % bright".
@@ -159,6 +448,20 @@ impl Default for SemanticEqParams {
                 .with_value_to_string(Arc::new(format_percent))
                 .with_string_to_value(Arc::new(parse_percent)),
             bypass: BoolParam::new("Bypass", false).make_bypass(),
+            mode: EnumParam::new("Mode", ModeChoice::Pad),
+            morph: FloatParam::new(
+                "Morph",
+                0.5,
+                FloatRange::Linear {
+                    min: MORPH_RANGE.0 as f32,
+                    max: MORPH_RANGE.1 as f32,
+                },
+            )
+            .with_value_to_string(Arc::new(format_morph))
+            .with_string_to_value(Arc::new(parse_percent)),
+            from: EnumParam::new("Morph from", Descriptor::Warm),
+            to: EnumParam::new("Morph to", Descriptor::Bright),
+            manual: ManualParams::default(),
             model: ModelSlot::default(),
         }
     }
@@ -199,6 +502,60 @@ mod tests {
     fn ids_are_stable_and_unique() {
         let p = SemanticEqParams::default();
         let ids: Vec<String> = p.param_map().into_iter().map(|(id, _, _)| id).collect();
-        assert_eq!(ids, ["x", "y", "amount", "out", "auto", "mix", "bypass"]);
+        assert_eq!(
+            ids,
+            [
+                "x", "y", "amount", "out", "auto", "mix", "bypass", "mode", "morph", "from", "to",
+                "ls_g", "ls_f", "b1_g", "b1_f", "b1_q", "b2_g", "b2_f", "b2_q", "b3_g", "b3_f",
+                "b3_q", "hs_g", "hs_f", "ls_on", "b1_on", "b2_on", "b3_on", "hs_on"
+            ]
+        );
+        // Enum choices are stored by ID: the descriptor list only grows at
+        // the end, and the IDs are the landmark names.
+        assert_eq!(
+            Descriptor::ids().unwrap(),
+            [
+                "warm", "bright", "airy", "boomy", "clear", "muddy", "re27", "thin", "vocals"
+            ]
+        );
+        assert_eq!(Descriptor::variants(), Descriptor::ids().unwrap());
+        assert_eq!(ModeChoice::ids().unwrap(), ["pad", "morph", "manual"]);
+    }
+
+    #[test]
+    fn manual_params_follow_the_parameter_space() {
+        let m = ManualParams::default();
+        for (i, (param, spec)) in m.eq().into_iter().zip(&PARAMS).enumerate() {
+            assert_eq!(f64::from(param.default_plain_value()), spec.default, "{i}");
+            assert_eq!(f64::from(param.preview_plain(0.0)), spec.min as f32 as f64);
+            assert_eq!(f64::from(param.preview_plain(1.0)), spec.max as f32 as f64);
+            // The display parses back to the same value (to its precision).
+            let shown = param.normalized_value_to_string(0.37, true);
+            let back = param.string_to_normalized_value(&shown).unwrap();
+            let (a, b) = (param.preview_plain(0.37), param.preview_plain(back));
+            assert!(
+                (a - b).abs() <= 0.01 * a.abs().max(1.0),
+                "{shown}: {a} vs {b}"
+            );
+        }
+        assert_eq!(m.b2_freq_hz.name(), "Bell 2 freq");
+        assert_eq!(m.ls_gain_db.name(), "Low shelf gain");
+        assert_eq!(m.b3_q.name(), "Bell 3 Q");
+        assert_eq!(parse_hz("1.25 kHz"), Some(1250.0));
+        assert_eq!(parse_hz("85"), Some(85.0));
+        assert_eq!(format_hz(1250.0), "1.25 kHz");
+        assert_eq!(parse_q("Q 0.7"), Some(0.7));
+        assert_eq!(Descriptor::from_name("bright"), Some(Descriptor::Bright));
+        assert_eq!(Descriptor::Thin.name(), "thin");
+        assert_eq!(Descriptor::from_name("shiny"), None);
+    }
+
+    #[test]
+    fn every_shipped_landmark_is_a_choice() {
+        let decoder = semantic_eq_model::Decoder::embedded();
+        let names: Vec<String> = decoder.landmarks().into_iter().map(|l| l.name).collect();
+        let mut choices: Vec<&str> = Descriptor::variants().to_vec();
+        choices.sort_unstable();
+        assert_eq!(names, choices);
     }
 }

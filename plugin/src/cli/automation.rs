@@ -24,7 +24,9 @@
 //! [`parse`] is a pure function of the text, so it can be tested and fuzzed
 //! without files.
 
-use super::controls::{CONTROL_COUNT, CONTROLS, ControlValues, control_index, to_engine_unit};
+use super::controls::{
+    CONTROL_COUNT, CONTROLS, ControlValues, MODE, control_index, to_engine_unit,
+};
 use std::fmt;
 
 /// The name of the first column of a file of interpolated breakpoints.
@@ -99,6 +101,8 @@ pub enum AutomationErrorKind {
         min: f64,
         max: f64,
     },
+    #[error("mode = {0} is not 0 (pad), 1 (morph) or 2 (manual)")]
+    BadMode(f64),
 }
 
 /// Lists the valid header names in error messages.
@@ -244,6 +248,9 @@ pub fn parse(text: &str) -> Result<Automation, AutomationError> {
                         max: spec.max,
                     },
                 ));
+            }
+            if index == MODE && value.fract() != 0.0 {
+                return Err(err(line_no, AutomationErrorKind::BadMode(value)));
             }
             values.push(value);
         }

@@ -12,7 +12,7 @@
 use crate::dsp::engine::{AMOUNT_RANGE, OUTPUT_DB_RANGE};
 use crate::dsp::processor::MORPH_RANGE;
 use crate::dsp::{Control, Targets};
-use semantic_eq_model::{EqParams, NUM_PARAMS, PARAMS};
+use semantic_eq_model::{BAND_COUNT, EqParams, NUM_PARAMS, PARAMS};
 
 /// One automatable / settable value.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -39,7 +39,7 @@ impl ControlSpec {
 }
 
 /// Number of controls.
-pub const CONTROL_COUNT: usize = NUM_PARAMS + 8;
+pub const CONTROL_COUNT: usize = NUM_PARAMS + 9 + BAND_COUNT;
 /// Index of `amount` (percent, 0..=200) in [`CONTROLS`].
 pub const AMOUNT: usize = NUM_PARAMS;
 /// Index of `out_db` (dB) in [`CONTROLS`].
@@ -56,9 +56,14 @@ pub const AUTO: usize = NUM_PARAMS + 5;
 pub const BYPASS: usize = NUM_PARAMS + 6;
 /// Index of `morph` (percent along the `--from`/`--to` line, −50..150).
 pub const MORPH: usize = NUM_PARAMS + 7;
+/// Index of `mode` (0 = pad, 1 = morph, 2 = manual) in [`CONTROLS`].
+pub const MODE: usize = NUM_PARAMS + 8;
+/// Index of the first band switch (`ls_on`, then `b1_on` … `hs_on`; 1 = on).
+pub const BAND_ON: usize = NUM_PARAMS + 9;
 
 /// All controls: the 13 EQ parameters in SAFE order, then `amount`,
-/// `out_db`, `x`, `y`, `mix`, `auto`, `bypass`.
+/// `out_db`, `x`, `y`, `mix`, `auto`, `bypass`, `morph`, `mode` and the
+/// five band switches.
 pub const CONTROLS: [ControlSpec; CONTROL_COUNT] = build_controls();
 
 const fn build_controls() -> [ControlSpec; CONTROL_COUNT] {
@@ -119,8 +124,27 @@ const fn build_controls() -> [ControlSpec; CONTROL_COUNT] {
         default: 0.0,
         stepped: false,
     };
+    out[MODE] = ControlSpec {
+        name: "mode",
+        unit: "",
+        min: 0.0,
+        max: 2.0,
+        default: 0.0,
+        stepped: true,
+    };
+    let mut b = 0;
+    while b < BAND_COUNT {
+        out[BAND_ON + b] = ControlSpec {
+            default: 1.0,
+            ..switch(BAND_ON_NAMES[b])
+        };
+        b += 1;
+    }
     out
 }
+
+/// Names of the band switches, in band order (the plug-in's IDs too).
+pub const BAND_ON_NAMES: [&str; BAND_COUNT] = ["ls_on", "b1_on", "b2_on", "b3_on", "hs_on"];
 
 const fn pad(name: &'static str) -> ControlSpec {
     ControlSpec {
@@ -161,6 +185,8 @@ pub fn processor_control(i: usize) -> Control {
         AUTO => Control::Auto,
         BYPASS => Control::Bypass,
         MORPH => Control::Morph,
+        MODE => Control::Mode,
+        i if i >= BAND_ON => Control::BandOn(i - BAND_ON),
         i => Control::Eq(i),
     }
 }
@@ -180,8 +206,8 @@ pub fn processor_plain(i: usize, v: f64) -> f64 {
 pub fn to_engine_unit(control: usize, v: f64) -> f64 {
     match control {
         AMOUNT | MIX | MORPH => v / 100.0,
-        OUT_DB | X | Y | AUTO | BYPASS => v,
-        i => PARAMS[i].normalize(v),
+        i if i < NUM_PARAMS => PARAMS[i].normalize(v),
+        _ => v,
     }
 }
 
@@ -249,6 +275,15 @@ mod tests {
         assert_eq!(processor_control(X), Control::X);
         assert_eq!(processor_control(3), Control::Eq(3));
         assert_eq!(processor_plain(MIX, 50.0), 0.5);
+        assert_eq!(processor_control(MODE), Control::Mode);
+        assert_eq!(control_index("b2_on"), Some(BAND_ON + 2));
+        assert_eq!(processor_control(BAND_ON + 4), Control::BandOn(4));
+        assert!(CONTROLS[BAND_ON + 1].stepped && CONTROLS[MODE].stepped);
+        assert_eq!(CONTROLS[BAND_ON + 3].default, 1.0);
+        let names: Vec<&str> = CONTROLS.iter().map(|c| c.name).collect();
+        for (i, n) in names.iter().enumerate() {
+            assert!(!n.is_empty() && !names[..i].contains(n), "{n}");
+        }
     }
 
     #[test]

@@ -247,15 +247,19 @@ The --eq order (SAFE column order) and ranges:
   b2_gain_db -12..12, b2_freq_hz 180..4700, b2_q 0.1..10,
   b3_gain_db -12..12, b3_freq_hz 220..10000, b3_q 0.1..10,
   hs_gain_db -12..12, hs_freq_hz 580..20000
-Without --eq the EQ is flat (all gains 0 dB).
+Without --eq (and without the pad, --from/--to or --mode) the EQ is the pad's
+centre.
 
-Automation file (--automation): a CSV whose header is `time_s` followed by any
-of the 13 names above, `amount` (percent) or `out_db`. Each row holds a time in
-seconds (finite, >= 0, strictly increasing) and one value per column. Values are
-interpolated between rows (gains linearly, frequencies and Q on a log scale) and
-held before the first and after the last row; automated names override the
-static flags. Blank lines and lines starting with # are
-ignored.
+Automation file (--automation): a CSV whose header is `time_s` (or `sample`)
+followed by any of: the 13 names above; amount, mix, morph (percent); out_db;
+x, y (-1..1); auto, bypass (0/1); mode (0 pad, 1 morph, 2 manual); ls_on,
+b1_on, b2_on, b3_on, hs_on (manual band switches, 0/1). Each row holds a time
+in seconds (finite, >= 0, strictly increasing) and one value per column. Values
+are interpolated between rows (gains linearly, frequencies and Q on a log
+scale; switches and mode step) and held before the first and after the last
+row; automated names override the static flags. With `sample`, rows are
+parameter changes at sample positions, as a host sends them. Blank lines and
+lines starting with # are ignored.
   time_s,b2_gain_db,amount
   0,0,100
   2.5,6,100
@@ -264,6 +268,8 @@ ignored.
 Examples:
   semantic-eq render in.wav out.wav --eq 3,120,-2,400,0.7,1.5,1500,2,-4,6000,3,5,9000
   semantic-eq render in.wav out.wav --eq ... --amount 50 --out-db -3 --float
+  semantic-eq render in.wav out.wav --from warm --to bright --morph 30
+  semantic-eq render in.wav out.wav --eq ... --bands-off b1,hs
   semantic-eq render in.wav out.wav --automation moves.csv";
 
 /// Arguments of `semantic-eq render`.
@@ -348,6 +354,16 @@ pub struct RenderArgs {
     #[arg(long, value_name = "PERCENT", allow_negative_numbers = true)]
     pub morph: Option<f64>,
 
+    /// What plays at the start: the pad, the --from/--to morph or the
+    /// manual EQ (default: manual with --eq, morph with --from/--to, else
+    /// the pad). Automate 'mode' to switch during the render.
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<ModeArg>,
+
+    /// Manual bands to switch off, comma-separated (ls, b1, b2, b3, hs).
+    #[arg(long = "bands-off", value_name = "BANDS", value_delimiter = ',')]
+    pub bands_off: Vec<String>,
+
     /// Decoder file for the pad (default: the embedded model).
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
@@ -365,6 +381,24 @@ pub struct RenderArgs {
     pub quiet: bool,
 }
 
+/// `--mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModeArg {
+    Pad,
+    Morph,
+    Manual,
+}
+
+impl ModeArg {
+    fn mode(self) -> crate::dsp::Mode {
+        match self {
+            ModeArg::Pad => crate::dsp::Mode::Pad,
+            ModeArg::Morph => crate::dsp::Mode::Morph,
+            ModeArg::Manual => crate::dsp::Mode::Manual,
+        }
+    }
+}
+
 impl From<RenderArgs> for render::RenderOptions {
     fn from(a: RenderArgs) -> Self {
         Self {
@@ -380,6 +414,8 @@ impl From<RenderArgs> for render::RenderOptions {
             from: a.from,
             to: a.to,
             morph: a.morph,
+            mode: a.mode.map(ModeArg::mode),
+            bands_off: a.bands_off,
             model: a.model,
             automation: a.automation,
             float: a.float,

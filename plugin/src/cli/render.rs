@@ -3,8 +3,8 @@
 
 use super::automation::{self, Automation, Timing};
 use super::controls::{
-    AMOUNT, CONTROL_COUNT, CONTROLS, ControlValues, MIX, MORPH, OUT_DB, X, Y, processor_control,
-    processor_plain,
+    AMOUNT, BAND_ON, CONTROL_COUNT, CONTROLS, ControlValues, MIX, MODE, MORPH, OUT_DB, X, Y,
+    processor_control, processor_plain,
 };
 use super::pipeline::{self, StreamError};
 use super::wav::{self, SampleFormat, WavFormat};
@@ -13,7 +13,7 @@ use crate::dsp::processor::CHUNK;
 use crate::dsp::{Kernel, Mode, Processor, Settings};
 use anyhow::{Context, Result, bail, ensure};
 use indicatif::{ProgressBar, ProgressStyle};
-use semantic_eq_model::{Decoder, EqParams, NUM_PARAMS};
+use semantic_eq_model::{BANDS, Decoder, EqParams, NUM_PARAMS};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use std::fs::{self, File, Metadata};
 use std::io::{self, BufReader, IsTerminal, Seek, SeekFrom, Write};
@@ -55,6 +55,11 @@ pub struct RenderOptions {
     pub to: Option<String>,
     /// Percent along the morph line (−50..150).
     pub morph: Option<f64>,
+    /// The mode at the start; `None` = what the other options imply
+    /// (manual with `--eq`, morph with `--from`/`--to`, else the pad).
+    pub mode: Option<Mode>,
+    /// Manual bands switched off, by short name (`ls`, `b1` … `hs`).
+    pub bands_off: Vec<String>,
     /// Decoder file; `None` = the embedded model.
     pub model: Option<PathBuf>,
     pub automation: Option<PathBuf>,
@@ -81,6 +86,8 @@ impl RenderOptions {
             from: None,
             to: None,
             morph: None,
+            mode: None,
+            bands_off: Vec::new(),
             model: None,
             automation: None,
             float: false,
@@ -95,8 +102,6 @@ impl RenderOptions {
 struct Controls {
     /// Plain values (this CLI's units) before any automation.
     statics: ControlValues,
-    /// Manual EQ (from `--eq` or EQ automation) instead of the pad.
-    manual: bool,
     /// The morph line's ends (pad positions of `--from` and `--to`).
     morph_line: Option<((f64, f64), (f64, f64))>,
     /// Interpolated in the processor's smoothing units for `time_s` files;
@@ -146,10 +151,14 @@ impl Controls {
                 )
             }
         };
-        let manual = opts.eq.is_some()
-            || automation
+        let automated = |pred: &dyn Fn(usize) -> bool| {
+            automation
                 .as_ref()
-                .is_some_and(|a| a.columns().iter().any(|&c| c < NUM_PARAMS));
+                .is_some_and(|a| a.columns().iter().any(|&c| pred(c)))
+        };
+        let manual_given = opts.eq.is_some() || automated(&|c| c < NUM_PARAMS);
+        let morph_given = opts.from.is_some() || opts.to.is_some();
+        let mode_automated = automated(&|c| c == MODE);
         let decoder = match &opts.model {
             None => Decoder::embedded(),
             Some(path) => {
@@ -159,24 +168,51 @@ impl Controls {
                     .with_context(|| format!("model '{}'", path.display()))?
             }
         };
+        let mode = match opts.mode {
+            Some(m) => m,
+            None => {
+                ensure!(
+                    !(manual_given && morph_given) || mode_automated,
+                    "--from/--to morph the pad and --eq sets a manual EQ; say which plays with --mode (or automate 'mode')"
+                );
+                if manual_given {
+                    Mode::Manual
+                } else if morph_given {
+                    Mode::Morph
+                } else {
+                    Mode::Pad
+                }
+            }
+        };
+        statics.0[MODE] = mode.value();
+        for name in &opts.bands_off {
+            let b = BANDS
+                .iter()
+                .position(|b| b.name == name.trim())
+                .with_context(|| {
+                    format!("--bands-off: unknown band '{name}' (the bands are ls, b1, b2, b3, hs)")
+                })?;
+            statics.0[BAND_ON + b] = 0.0;
+        }
+        let may_morph = mode == Mode::Morph
+            || automation.as_ref().is_some_and(|a| {
+                a.columns()
+                    .iter()
+                    .position(|&c| c == MODE)
+                    .is_some_and(|k| {
+                        (0..a.times().len()).any(|r| a.row_values(r)[k] == Mode::Morph.value())
+                    })
+            });
         let morph_line = match (&opts.from, &opts.to) {
             (None, None) => {
                 ensure!(
-                    opts.morph.is_none()
-                        && !automation
-                            .as_ref()
-                            .is_some_and(|a| a.columns().contains(&MORPH)),
+                    opts.morph.is_none() && !automated(&|c| c == MORPH),
                     "morphing needs --from and --to"
                 );
+                ensure!(!may_morph, "morph mode needs --from and --to");
                 None
             }
-            (Some(from), Some(to)) => {
-                ensure!(
-                    !manual,
-                    "--from/--to morph the pad; they cannot be combined with a manual EQ"
-                );
-                Some((landmark(&decoder, from)?, landmark(&decoder, to)?))
-            }
+            (Some(from), Some(to)) => Some((landmark(&decoder, from)?, landmark(&decoder, to)?)),
             _ => bail!("--from and --to go together"),
         };
         if let Some(m) = opts.morph {
@@ -191,7 +227,6 @@ impl Controls {
         }
         Ok(Self {
             statics,
-            manual,
             morph_line,
             automation: automation.map(|a| match a.timing() {
                 Timing::Seconds => a.in_engine_units(),
@@ -207,13 +242,6 @@ impl Controls {
     /// sample 0.
     fn start(&mut self, settings: &Settings) -> Result<Processor> {
         let mut p = Processor::new(settings, Box::new(self.decoder.clone()))?;
-        p.set_mode(if self.manual {
-            Mode::Manual
-        } else if self.morph_line.is_some() {
-            Mode::Morph
-        } else {
-            Mode::Pad
-        });
         if let Some((from, to)) = self.morph_line {
             p.set_morph_line(from, to);
         }

@@ -407,6 +407,19 @@ impl Processor {
         self.engine.current_eq()
     }
 
+    /// The EQ the controls stand for at the current position, before
+    /// amount: what the editor's "edit this curve" copies into the manual
+    /// parameters. Costs a decode.
+    pub fn current_source_eq(&self) -> EqParams {
+        EqParams::from_normalized(&self.eq_at(self.pos))
+    }
+
+    /// The point being decoded at the current position: the pad point, the
+    /// point on the morph line, or a blend while switching.
+    pub fn current_latent(&self) -> (f64, f64) {
+        self.latent_at(self.pos)
+    }
+
     /// The pad point (after smoothing) at the current position.
     pub fn current_pad(&self) -> (f64, f64) {
         (

@@ -16,8 +16,14 @@ use std::sync::Arc;
 pub struct LiveView {
     /// The EQ the engine has reached (amount applied), for the curve.
     pub eq: EqParams,
+    /// The EQ the controls stand for, before amount (manual mode's
+    /// starting point for "edit this curve").
+    pub source_eq: EqParams,
     /// The smoothed pad point, −1..1 each.
     pub pad: [f32; 2],
+    /// The point being decoded: the pad point, or the point on the morph
+    /// line, within the decoder's input box.
+    pub latent: [f32; 2],
     /// Sample rate the EQ runs at (the curve is drawn at it).
     pub sample_rate: f32,
     /// False until the audio thread has published anything.
@@ -28,7 +34,9 @@ impl Default for LiveView {
     fn default() -> Self {
         Self {
             eq: EqParams::default(),
+            source_eq: EqParams::default(),
             pad: [0.0; 2],
+            latent: [0.0; 2],
             sample_rate: 48_000.0,
             valid: false,
         }
@@ -39,9 +47,12 @@ impl LiveView {
     /// What `processor` is playing at its current position.
     pub fn of(processor: &Processor) -> Self {
         let (x, y) = processor.current_pad();
+        let (lx, ly) = processor.current_latent();
         Self {
             eq: processor.current_eq(),
+            source_eq: processor.current_source_eq(),
             pad: [x as f32, y as f32],
+            latent: [lx as f32, ly as f32],
             sample_rate: processor.sample_rate() as f32,
             valid: true,
         }
