@@ -11,13 +11,14 @@ use super::wav::{self, SampleFormat, WavFormat};
 use crate::dsp::engine::GRID;
 use crate::dsp::processor::CHUNK;
 use crate::dsp::{Kernel, Mode, Processor, Settings};
+use crate::model_slot::{MAX_MODEL_BYTES, read_regular_file};
 use anyhow::{Context, Result, bail, ensure};
 use indicatif::{ProgressBar, ProgressStyle};
 use semantic_eq_model::{BANDS, Decoder, EqParams, NUM_PARAMS};
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGXFSZ};
 use std::fs::{self, File, Metadata};
 use std::io::{self, BufReader, IsTerminal, Seek, SeekFrom, Write};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -143,7 +144,8 @@ impl Controls {
         let automation = match &opts.automation {
             None => None,
             Some(path) => {
-                let text = fs::read_to_string(path)
+                let text = read_regular_file(path, u64::MAX)
+                    .and_then(|b| String::from_utf8(b).map_err(io::Error::other))
                     .with_context(|| format!("cannot read automation file '{}'", path.display()))?;
                 Some(
                     automation::parse(&text)
@@ -162,7 +164,7 @@ impl Controls {
         let decoder = match &opts.model {
             None => Decoder::embedded(),
             Some(path) => {
-                let bytes = fs::read(path)
+                let bytes = read_regular_file(path, MAX_MODEL_BYTES)
                     .with_context(|| format!("cannot read model '{}'", path.display()))?;
                 Decoder::from_safetensors(&bytes)
                     .with_context(|| format!("model '{}'", path.display()))?
@@ -354,14 +356,20 @@ pub fn render(opts: &RenderOptions) -> Result<()> {
 
     let input = &opts.input;
     let show_in = || format!("input '{}'", input.display());
+    let not_regular = || anyhow::anyhow!("input '{}' is not a regular file", input.display());
+    // Checked before opening: opening a FIFO for reading would block until
+    // something writes to it.
+    let pre =
+        fs::metadata(input).with_context(|| format!("cannot open input '{}'", input.display()))?;
+    if !pre.is_file() {
+        return Err(not_regular());
+    }
     let file =
         File::open(input).with_context(|| format!("cannot open input '{}'", input.display()))?;
     let in_meta = file.metadata().with_context(show_in)?;
-    ensure!(
-        in_meta.is_file(),
-        "input '{}' is not a regular file",
-        input.display()
-    );
+    if !in_meta.is_file() {
+        return Err(not_regular());
+    }
     let mut reader = BufReader::new(file);
     let info = wav::read_header(&mut reader, in_meta.len()).with_context(show_in)?;
     let in_format = info.format;
@@ -374,7 +382,18 @@ pub fn render(opts: &RenderOptions) -> Result<()> {
     let mut processor = controls.start(&settings).with_context(show_in)?;
     let mut scratch = vec![0.0f32; CHUNK * in_format.channels];
 
-    refuse_input_as_output(input, &in_meta, &opts.output)?;
+    refuse_input_as_output("input", input, &in_meta, &opts.output)?;
+    // The other inputs are the user's files too.
+    for (what, path) in [
+        ("automation file", &opts.automation),
+        ("model file", &opts.model),
+    ] {
+        if let Some(path) = path {
+            let meta = fs::metadata(path)
+                .with_context(|| format!("cannot access {what} '{}'", path.display()))?;
+            refuse_input_as_output(what, path, &meta, &opts.output)?;
+        }
+    }
     let out_format = WavFormat {
         sample: if opts.float {
             SampleFormat::F32
@@ -389,19 +408,28 @@ pub fn render(opts: &RenderOptions) -> Result<()> {
     file.seek(SeekFrom::Start(info.data_offset))
         .with_context(show_in)?;
 
-    // SIGINT/SIGTERM stop the render between blocks instead of killing the
-    // process, so the temporary file is removed and nothing partial
-    // remains. Registered before the temporary file exists.
+    // SIGINT, SIGTERM and SIGHUP (the terminal closed) stop the render
+    // between blocks instead of killing the process, so the temporary file
+    // is removed and nothing partial remains. Registered before the
+    // temporary file exists.
     let stop = Arc::new(AtomicBool::new(false));
-    for signal in [SIGINT, SIGTERM] {
+    for signal in [SIGINT, SIGTERM, SIGHUP] {
         signal_hook::flag::register(signal, Arc::clone(&stop))
             .context("cannot install the signal handler")?;
     }
+    // Past a file size limit (ulimit -f) a write fails with EFBIG, reported
+    // like any write error, instead of SIGXFSZ killing the process.
+    signal_hook::flag::register(SIGXFSZ, Arc::new(AtomicBool::new(false)))
+        .context("cannot install the signal handler")?;
 
-    let mut tmp = temp_file_for(&opts.output)?;
+    let mut sink = Sink::open(&opts.output)?;
+    let interrupted = match sink {
+        Sink::Atomic { .. } => "interrupted: no output written",
+        Sink::Device(_) => "interrupted: the output is incomplete",
+    };
     let progress = Progress::new(info.frames, sample_rate, opts.quiet);
     let write_err = || format!("cannot write output '{}'", opts.output.display());
-    let out = tmp.as_file_mut();
+    let out = sink.file_mut();
     out.write_all(&header).with_context(write_err)?;
 
     let channels = in_format.channels;
@@ -434,23 +462,87 @@ pub fn render(opts: &RenderOptions) -> Result<()> {
         }
         Err(StreamError::Read(e)) => return Err(e).with_context(show_in),
         Err(StreamError::Write(e)) => return Err(e).with_context(write_err),
-        Err(StreamError::Stopped) => bail!("interrupted: no output written"),
+        Err(StreamError::Stopped) => bail!(interrupted),
     }
     out.write_all(&[0u8; 1][..pad]).with_context(write_err)?;
     drop(progress);
-
-    tmp.persist(&opts.output)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write output '{}'", opts.output.display()))?;
-    Ok(())
+    sink.finish()
+        .with_context(|| format!("cannot write output '{}'", opts.output.display()))
 }
 
-/// Fails if `output` names the input file: the same path after resolving
-/// symlinks, or another name (hard link, symlink) of the same inode.
-fn refuse_input_as_output(input: &Path, in_meta: &Metadata, output: &Path) -> Result<()> {
+/// Where the rendered file goes.
+enum Sink {
+    /// A temporary file next to `path`, renamed over it once complete.
+    Atomic {
+        tmp: tempfile::NamedTempFile,
+        path: PathBuf,
+    },
+    /// An existing character device (`/dev/null`, `/dev/full`, a terminal),
+    /// written in place: there is no file to replace, and a temporary file
+    /// renamed over it would replace the device node itself.
+    Device(File),
+}
+
+impl Sink {
+    /// A regular file (new or existing; through symlinks, which stay) is
+    /// written atomically; a character device in place; anything else (a
+    /// FIFO, a socket, a block device) is refused.
+    fn open(output: &Path) -> Result<Self> {
+        let show = || output.display();
+        match fs::metadata(output) {
+            Ok(m) if m.file_type().is_char_device() => fs::OpenOptions::new()
+                .write(true)
+                .open(output)
+                .map(Sink::Device)
+                .with_context(|| format!("cannot open output '{}'", show())),
+            Ok(m) if m.is_file() => {
+                // Replace the file a symlink points to, not the link (which
+                // may live somewhere else entirely, e.g. /dev/stdout).
+                let path = fs::canonicalize(output)
+                    .with_context(|| format!("cannot resolve output path '{}'", show()))?;
+                let tmp = temp_file_for(&path)?;
+                Ok(Sink::Atomic { tmp, path })
+            }
+            Ok(_) => bail!(
+                "output '{}' is not a regular file or a character device",
+                show()
+            ),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Sink::Atomic {
+                tmp: temp_file_for(output)?,
+                path: output.to_path_buf(),
+            }),
+            Err(e) => Err(e).with_context(|| format!("cannot access output '{}'", show())),
+        }
+    }
+
+    fn file_mut(&mut self) -> &mut File {
+        match self {
+            Sink::Atomic { tmp, .. } => tmp.as_file_mut(),
+            Sink::Device(f) => f,
+        }
+    }
+
+    /// Renames the temporary file into place.
+    fn finish(self) -> io::Result<()> {
+        match self {
+            Sink::Atomic { tmp, path } => tmp.persist(&path).map(drop).map_err(|e| e.error),
+            Sink::Device(_) => Ok(()),
+        }
+    }
+}
+
+/// Fails if `output` names the input file (`what`: "input", "automation
+/// file", …): the same path after resolving symlinks, or another name (hard
+/// link, symlink) of the same inode.
+fn refuse_input_as_output(
+    what: &str,
+    input: &Path,
+    in_meta: &Metadata,
+    output: &Path,
+) -> Result<()> {
     let refuse = || {
         anyhow::anyhow!(
-            "refusing to overwrite the input: output '{}' is the same file as input '{}'",
+            "refusing to overwrite the input: output '{}' is the same file as {what} '{}'",
             output.display(),
             input.display()
         )
