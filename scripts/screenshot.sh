@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# Screenshot of the editor, with no DAW, sound card or screen: builds the
+# Screenshots of the editor, with no DAW, sound card or screen: builds the
 # standalone (release), starts it under Xvfb with Mesa's software OpenGL and
-# the dummy audio backend, with the pad at a non-centre point, waits for its
-# window, saves it as a PNG and stops it with SIGTERM (SIGINT does not close
-# a nice-plug editor window).
+# the dummy audio backend, once per picture, waits for its window, saves it
+# as a PNG and stops it with SIGTERM (SIGINT does not close a nice-plug
+# editor window). Three pictures:
+#
+#   OUT.png          pad mode, the pad at PAD
+#   OUT-manual.png   manual mode: the pad at MANUAL_PAD, then "Edit this
+#                    curve" (the decoded EQ copied into the manual bands),
+#                    then the MANUAL_OFF bands switched off
+#   OUT-morph.png    morph mode, MORPH_FROM to MORPH_TO at MORPH percent
 #
 #   scripts/screenshot.sh [OUT.png]      default: target/screenshots/editor.png
 #
 # Environment:
 #   PAD=X,Y         pad point, each -1..1 (default 0.35,0.25: towards bright, some presence)
+#   MANUAL_PAD=X,Y  the decoded point copied into manual mode (default -0.6,0.4: warm, a little full)
+#   MANUAL_OFF=B,.. manual bands to switch off, of ls,b1,b2,b3,hs (default b3; empty for none)
+#   MORPH_FROM, MORPH_TO, MORPH   the morph line and position (default boomy, thin, 30)
 #   SETTLE=SECONDS  wait after the window appears (default 3)
 #   NO_BUILD=1      use the existing target/release/semantic-eq-standalone
 #   NO_INSTALL=1    do not install missing system packages
@@ -18,7 +27,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=${1:-target/screenshots/editor.png}
+base=${out%.png}
 pad=${PAD:-0.35,0.25}
+manual_pad=${MANUAL_PAD:--0.6,0.4}
+manual_off=${MANUAL_OFF-b3}
+morph_from=${MORPH_FROM:-boomy}
+morph_to=${MORPH_TO:-thin}
+morph=${MORPH:-30}
 settle=${SETTLE:-3}
 bin=target/release/semantic-eq-standalone
 
@@ -65,8 +80,9 @@ cleanup() {
 trap cleanup EXIT
 
 # --- a private X server on the first free display (Xvfb picks it and writes
-# its number to fd 3).
-Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3>"$tmp/display" 2>"$tmp/xvfb.log" &
+# its number to fd 3). The screen is large: the pointer starts at its centre,
+# well clear of the window at the top left, so nothing shows hovered.
+Xvfb -displayfd 3 -screen 0 2560x1600x24 -nolisten tcp 3>"$tmp/display" 2>"$tmp/xvfb.log" &
 xvfb_pid=$!
 for _ in $(seq 100); do
   [ -s "$tmp/display" ] && break
@@ -78,37 +94,48 @@ export DISPLAY=":$(head -n1 "$tmp/display")"
 export LIBGL_ALWAYS_SOFTWARE=1
 say "display $DISPLAY"
 
-# --- the standalone, silent audio, pad moved as a user would.
-"$bin" --backend dummy --pad "$pad" >"$tmp/app.log" 2>&1 &
-app_pid=$!
+# --- one picture: the standalone with silent audio and the given options
+# (applied as a user's gestures when the editor opens), its window saved as
+# a PNG, then stopped.
+shoot() {
+  local dest=$1
+  shift
+  "$bin" --backend dummy "$@" >"$tmp/app.log" 2>&1 &
+  app_pid=$!
 
-# Its window has no title or pid property: wait for the first top-level
-# window larger than 1x1.
-win=""
-for _ in $(seq 300); do
-  kill -0 "$app_pid" 2>/dev/null || { cat "$tmp/app.log" >&2; say "the standalone exited"; exit 1; }
-  win=$(xwininfo -root -children 2>/dev/null |
-    awk '$1 ~ /^0x/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+x[0-9]+\+/) { split($i, g, /[x+]/); if (g[1] > 1 && g[2] > 1) { print $1; exit } } }')
-  [ -n "$win" ] && break
-  sleep 0.1
-done
-[ -n "$win" ] || { cat "$tmp/app.log" >&2; say "no window appeared"; exit 1; }
-say "window $win; letting it settle for ${settle}s"
-sleep "$settle"
+  # Its window has no title or pid property: wait for the first top-level
+  # window larger than 1x1.
+  local win=""
+  for _ in $(seq 300); do
+    kill -0 "$app_pid" 2>/dev/null || { cat "$tmp/app.log" >&2; say "the standalone exited"; exit 1; }
+    win=$(xwininfo -root -children 2>/dev/null |
+      awk '$1 ~ /^0x/ { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+x[0-9]+\+/) { split($i, g, /[x+]/); if (g[1] > 1 && g[2] > 1) { print $1; exit } } }')
+    [ -n "$win" ] && break
+    sleep 0.1
+  done
+  [ -n "$win" ] || { cat "$tmp/app.log" >&2; say "no window appeared"; exit 1; }
+  say "window $win ($*); letting it settle for ${settle}s"
+  sleep "$settle"
 
-mkdir -p "$(dirname "$out")"
-xwd -id "$win" -silent >"$tmp/shot.xwd"
-convert "xwd:$tmp/shot.xwd" "png:$tmp/shot.png"
-mv "$tmp/shot.png" "$out"
+  mkdir -p "$(dirname "$dest")"
+  xwd -id "$win" -silent >"$tmp/shot.xwd"
+  convert "xwd:$tmp/shot.xwd" "png:$tmp/shot.png"
+  mv "$tmp/shot.png" "$dest"
 
-# Stop it the way that works (SIGTERM) and make sure it went.
-kill -TERM "$app_pid"
-for _ in $(seq 50); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$app_pid" 2>/dev/null; then
-  say "the standalone ignored SIGTERM"
-  kill -KILL "$app_pid"
-fi
-wait "$app_pid" 2>/dev/null || true
-app_pid=""
-say "saved $out"
-echo "$out"
+  # Stop it the way that works (SIGTERM) and make sure it went, so the
+  # next picture finds only its own window.
+  kill -TERM "$app_pid"
+  for _ in $(seq 50); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$app_pid" 2>/dev/null; then
+    say "the standalone ignored SIGTERM"
+    kill -KILL "$app_pid"
+  fi
+  wait "$app_pid" 2>/dev/null || true
+  app_pid=""
+  say "saved $dest"
+  echo "$dest"
+}
+
+shoot "$out" --pad "$pad"
+shoot "$base-manual.png" --pad "$manual_pad" --edit-curve ${manual_off:+--bands-off "$manual_off"}
+shoot "$base-morph.png" --mode morph --from "$morph_from" --to "$morph_to" --morph "$morph"

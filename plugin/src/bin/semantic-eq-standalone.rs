@@ -1,44 +1,123 @@
 //! Semantic EQ as a standalone application: the plug-in and its editor in
 //! nice-plug's standalone wrapper (JACK, ALSA, or `--backend dummy` for no
 //! audio at all). All of nice-plug's standalone options apply (`--help`),
-//! plus one of our own:
+//! plus these of our own, applied when the editor opens, as a user's
+//! gestures would be (for screenshots and demos):
 //!
-//! `--pad X,Y` moves the pad to (X, Y), each −1..1, when the editor opens,
-//! as a user gesture would (for screenshots and demos).
+//! - `--pad X,Y` moves the pad to (X, Y), each −1..1;
+//! - `--from NAME`, `--to NAME` set the morph line's ends (warm, bright,
+//!   airy, boomy, clear, muddy, re27, thin, vocals);
+//! - `--morph PERCENT` sets the position on it (−50..150);
+//! - `--mode pad|morph|manual` switches the mode;
+//! - `--edit-curve` then presses "Edit this curve" once the audio thread
+//!   plays the requested point: the decoded EQ is copied into the manual
+//!   bands and the mode becomes manual;
+//! - `--bands-off ls,b1,b2,b3,hs` then switches these manual bands off.
 
+use nice_plug::prelude::Enum;
+use semantic_eq::editor::{StartRequest, request_start};
+use semantic_eq::params::{Descriptor, ModeChoice};
+use semantic_eq_model::BANDS;
 use std::process::ExitCode;
+
+const OURS: [&str; 6] = [
+    "--pad",
+    "--from",
+    "--to",
+    "--morph",
+    "--mode",
+    "--bands-off",
+];
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = Vec::new();
+    let mut request = StartRequest::default();
+    let mut any = false;
     let mut it = std::env::args();
     while let Some(arg) = it.next() {
-        let value = if arg == "--pad" {
-            match it.next() {
-                Some(v) => v,
-                None => return usage("--pad needs a value: --pad X,Y"),
-            }
-        } else if let Some(v) = arg.strip_prefix("--pad=") {
-            v.to_string()
-        } else {
-            args.push(arg);
+        if arg == "--edit-curve" {
+            request.edit_curve = true;
+            any = true;
             continue;
-        };
-        let parsed: Option<Vec<f32>> = value
-            .split(',')
-            .map(|s| s.trim().parse::<f32>().ok().filter(|v| v.is_finite()))
-            .collect();
-        match parsed.as_deref() {
-            Some(&[x, y]) if (-1.0..=1.0).contains(&x) && (-1.0..=1.0).contains(&y) => {
-                semantic_eq::editor::request_start_pad(x, y);
-            }
-            _ => return usage(&format!("--pad {value}: expected X,Y with both in -1..1")),
         }
+        let (flag, value) = match arg.split_once('=') {
+            Some((f, v)) if OURS.contains(&f) => (f.to_string(), v.to_string()),
+            _ if OURS.contains(&arg.as_str()) => match it.next() {
+                Some(v) => (arg.clone(), v),
+                None => return usage(&format!("{arg} needs a value")),
+            },
+            _ => {
+                args.push(arg);
+                continue;
+            }
+        };
+        if let Err(msg) = parse(&mut request, &flag, &value) {
+            return usage(&msg);
+        }
+        any = true;
+    }
+    if any {
+        request_start(request);
     }
     if nice_plug::prelude::nice_export_standalone_with_args::<semantic_eq::SemanticEq, _>(args) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+fn parse(request: &mut StartRequest, flag: &str, value: &str) -> Result<(), String> {
+    let descriptor = |v: &str| {
+        Descriptor::from_name(v.trim()).ok_or_else(|| {
+            let names = Descriptor::variants().join(", ");
+            format!("{flag} {v}: expected one of {names}")
+        })
+    };
+    match flag {
+        "--pad" => {
+            let parsed: Option<Vec<f32>> = value
+                .split(',')
+                .map(|s| s.trim().parse::<f32>().ok().filter(|v| v.is_finite()))
+                .collect();
+            match parsed.as_deref() {
+                Some(&[x, y]) if (-1.0..=1.0).contains(&x) && (-1.0..=1.0).contains(&y) => {
+                    request.pad = Some([x, y]);
+                }
+                _ => return Err(format!("--pad {value}: expected X,Y with both in -1..1")),
+            }
+        }
+        "--from" => request.from = Some(descriptor(value)?),
+        "--to" => request.to = Some(descriptor(value)?),
+        "--morph" => {
+            let pct = value
+                .trim()
+                .trim_end_matches('%')
+                .trim()
+                .parse::<f32>()
+                .ok()
+                .filter(|v| (-50.0..=150.0).contains(v))
+                .ok_or_else(|| format!("--morph {value}: expected a percentage, -50 to 150"))?;
+            request.morph = Some(pct / 100.0);
+        }
+        "--mode" => {
+            request.mode = Some(match value.trim() {
+                "pad" => ModeChoice::Pad,
+                "morph" => ModeChoice::Morph,
+                "manual" => ModeChoice::Manual,
+                _ => return Err(format!("--mode {value}: expected pad, morph or manual")),
+            });
+        }
+        "--bands-off" => {
+            for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                let b = BANDS.iter().position(|b| b.name == name).ok_or_else(|| {
+                    format!("--bands-off {value}: expected names among ls, b1, b2, b3, hs")
+                })?;
+                request.bands_off[b] = true;
+            }
+        }
+        _ => unreachable!("only our flags get here"),
+    }
+    Ok(())
 }
 
 fn usage(msg: &str) -> ExitCode {

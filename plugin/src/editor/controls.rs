@@ -1,13 +1,18 @@
-//! Parameter gestures and the small controls: value bars, toggles and the
-//! warm ↔ bright slider.
+//! Parameter gestures and the small controls: value bars, toggles, the
+//! warm ↔ bright slider, the mode selector, the morph slider and the
+//! descriptor choices.
 //!
 //! Every change from the editor is a host gesture: `begin_set_parameter`,
 //! one or more `set_parameter`, `end_set_parameter`, so DAW automation
 //! recording works. During a drag the editor draws the value it is sending
-//! (the parameter itself only changes when the audio thread applies it).
+//! (the parameter itself only changes when the wrapper applies it).
 
 use super::theme::{self, alpha};
-use egui::{Align2, Color32, CornerRadius, Pos2, Rect, Response, Sense, Stroke, StrokeKind, Ui};
+use crate::params::{Descriptor, ModeChoice, format_morph};
+use egui::{
+    Align2, Color32, CornerRadius, Pos2, Rect, Response, RichText, Sense, Stroke, StrokeKind, Ui,
+    vec2,
+};
 use nice_plug::prelude::*;
 
 /// Pointer travel, as a share of the control's size, per pixel is divided
@@ -17,11 +22,20 @@ pub const FINE: f32 = 10.0;
 /// What is being dragged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
+    /// The pad point (x and y).
     Pad,
+    /// The pad in morph mode: the point slides along the morph line.
+    Rail,
     X,
+    /// The morph slider.
+    Morph,
     Amount,
     Out,
     Mix,
+    /// A band's handle on the curve (manual mode): frequency and gain.
+    Band(usize),
+    /// A bell's handle dragged with alt or ctrl: its Q.
+    Q(usize),
 }
 
 /// The gesture in progress, if any: which control and the normalised
@@ -30,6 +44,19 @@ pub enum Target {
 pub struct Drag {
     pub target: Option<Target>,
     pub norm: [f32; 2],
+    /// Which of the target's two parameters have had their gesture begun
+    /// (a handle begins a parameter's gesture when it first changes it).
+    pub begun: [bool; 2],
+    /// Handle drags: where the handle was (screen) when the pointer was at
+    /// `base_ptr`; re-based whenever shift is pressed or released, so fine
+    /// mode never makes the handle jump.
+    pub base_at: Pos2,
+    pub base_ptr: Pos2,
+    /// Whether shift (fine) was held at the last re-base.
+    pub fine: bool,
+    /// Handle drags: plain values and screen position when the drag
+    /// started (frequency, gain, x, y; a Q drag: Q, −, x, y).
+    pub start: [f32; 4],
 }
 
 impl Drag {
@@ -41,6 +68,19 @@ impl Drag {
             param.unmodulated_normalized_value()
         }
     }
+
+    /// Where the dragged handle is now: `base_at` plus the pointer's travel
+    /// since `base_ptr`, a tenth of it while `fine`. Re-bases when `fine`
+    /// changes.
+    pub fn handle_at(&mut self, pointer: Pos2, fine: bool) -> Pos2 {
+        let scale = |f: bool| if f { 1.0 / FINE } else { 1.0 };
+        if fine != self.fine {
+            self.base_at += (pointer - self.base_ptr) * scale(self.fine);
+            self.base_ptr = pointer;
+            self.fine = fine;
+        }
+        self.base_at + (pointer - self.base_ptr) * scale(fine)
+    }
 }
 
 /// A whole gesture setting one parameter to `plain`.
@@ -50,9 +90,49 @@ pub fn gesture<P: Param>(setter: &ParamSetter, param: &P, plain: P::Plain) {
     setter.end_set_parameter(param);
 }
 
+/// The normalised value whose plain value is closest to `plain`: hosts
+/// store normalised values, and the range's round trip can miss `plain`
+/// by a few ulps; this searches the neighbouring normalised values.
+pub fn exact_normalized(param: &FloatParam, plain: f32) -> f32 {
+    let first = param.preview_normalized(plain);
+    let err = |n: f32| (param.preview_plain(n) - plain).abs();
+    let mut best = (err(first), first);
+    for dir in [1.0f32, -1.0] {
+        let mut n = first;
+        for _ in 0..64 {
+            if best.0 == 0.0 {
+                return best.1;
+            }
+            n = if dir > 0.0 {
+                n.next_up()
+            } else {
+                n.next_down()
+            };
+            if !(0.0..=1.0).contains(&n) {
+                break;
+            }
+            let e = err(n);
+            if e < best.0 {
+                best = (e, n);
+            }
+        }
+    }
+    best.1
+}
+
+/// A whole gesture setting `param` to the plain value nearest `plain` that
+/// the host can store ([`exact_normalized`]).
+pub fn gesture_exact(setter: &ParamSetter, param: &FloatParam, plain: f32) {
+    setter.begin_set_parameter(param);
+    setter.set_parameter_normalized(param, exact_normalized(param, plain));
+    setter.end_set_parameter(param);
+}
+
 /// Drives one parameter from a horizontal control occupying `track`:
 /// click or drag sets it from the pointer, shift-drag moves it finely,
-/// double-click resets it. Returns true while it is being dragged.
+/// double-click resets it. `before` runs before each new gesture (the
+/// warm ↔ bright slider switches back to pad mode there).
+#[allow(clippy::too_many_arguments)]
 pub fn drive_1d(
     ui: &Ui,
     response: &Response,
@@ -61,6 +141,7 @@ pub fn drive_1d(
     target: Target,
     param: &FloatParam,
     track: Rect,
+    before: &dyn Fn(),
 ) {
     let at = |p: Pos2| emath_remap(p.x, track.left(), track.right());
     if response.double_clicked() {
@@ -68,10 +149,12 @@ pub fn drive_1d(
             setter.end_set_parameter(param);
             drag.target = None;
         }
+        before();
         gesture(setter, param, param.default_plain_value());
         return;
     }
     if response.drag_started() && drag.target.is_none() {
+        before();
         setter.begin_set_parameter(param);
         drag.target = Some(target);
         drag.norm[0] = param.unmodulated_normalized_value();
@@ -97,6 +180,7 @@ pub fn drive_1d(
     } else if response.clicked()
         && let Some(p) = response.interact_pointer_pos()
     {
+        before();
         gesture(setter, param, param.preview_plain(at(p)));
     }
 }
@@ -135,9 +219,9 @@ pub fn value_bar(
         Pos2::new(rect.left(), rect.top() + 20.0),
         rect.right_bottom(),
     );
-    let id = egui::Id::unique(("semantic-eq-bar", target as u8));
+    let id = egui::Id::unique(("semantic-eq-bar", label));
     let response = ui.interact(bar, id, Sense::click_and_drag());
-    drive_1d(ui, &response, setter, drag, target, param, bar);
+    drive_1d(ui, &response, setter, drag, target, param, bar, &|| {});
 
     let norm = drag.shown(target, param);
     let active = response.hovered() || drag.target == Some(target);
@@ -230,14 +314,20 @@ pub fn toggle(
 
 /// The warm ↔ bright slider: a gradient track from the warm to the bright
 /// colour, with the end names at its ends and the value over its thumb.
+/// `before` runs before each gesture; `dim` draws it faded (not playing).
 pub fn x_slider(
     ui: &mut Ui,
     setter: &ParamSetter,
     drag: &mut Drag,
     param: &FloatParam,
     rect: Rect,
+    before: &dyn Fn(),
+    dim: bool,
 ) {
-    let painter = ui.painter_at(rect.expand(2.0));
+    let mut painter = ui.painter_at(rect.expand(2.0));
+    if dim {
+        painter.set_opacity(0.4);
+    }
     let label_w = 54.0;
     let track = Rect::from_min_max(
         Pos2::new(rect.left() + label_w, rect.center().y - 4.0),
@@ -263,7 +353,7 @@ pub fn x_slider(
         egui::Id::unique("semantic-eq-x-slider"),
         Sense::click_and_drag(),
     );
-    drive_1d(ui, &response, setter, drag, Target::X, param, track);
+    drive_1d(ui, &response, setter, drag, Target::X, param, track, before);
 
     // Gradient track: a strip of quads.
     let mut mesh = egui::Mesh::default();
@@ -300,4 +390,259 @@ pub fn x_slider(
     response.on_hover_text(
         "From warm to bright: drag, shift-drag for fine steps, double-click for the centre",
     );
+}
+
+/// The mode selector: three segments (pad, morph, manual) in `rect`; a
+/// click on another mode is one gesture on `mode`. Returns the segments.
+pub fn mode_selector(
+    ui: &mut Ui,
+    setter: &ParamSetter,
+    param: &EnumParam<ModeChoice>,
+    rect: Rect,
+) -> [Rect; 3] {
+    const HINTS: [&str; 3] = [
+        "Pad: the EQ is decoded from the pad point",
+        "Morph: the EQ is decoded along the line from one descriptor to another",
+        "Manual: set the five bands yourself, by dragging their handles on the curve",
+    ];
+    let w = rect.width() / 3.0;
+    let cells: [Rect; 3] = std::array::from_fn(|i| {
+        Rect::from_min_size(
+            Pos2::new(rect.left() + i as f32 * w, rect.top()),
+            vec2(w, rect.height()),
+        )
+    });
+    let current = param.value();
+    let painter = ui.painter_at(rect.expand(2.0));
+    let radius = CornerRadius::same(6);
+    painter.rect_filled(rect, radius, theme::WELL);
+    for (i, cell) in cells.iter().enumerate() {
+        let choice = ModeChoice::from_index(i);
+        let response = ui.interact(
+            *cell,
+            egui::Id::unique(("semantic-eq-mode", i)),
+            Sense::click(),
+        );
+        if response.clicked() && choice != current {
+            gesture(setter, param, choice);
+        }
+        let on = choice == param.value();
+        if on {
+            painter.rect_filled(cell.shrink(2.0), 5.0, alpha(theme::ACCENT, 0.22));
+            painter.rect_stroke(
+                cell.shrink(2.0),
+                5.0,
+                Stroke::new(1.0, alpha(theme::ACCENT, 0.8)),
+                StrokeKind::Inside,
+            );
+        } else if response.hovered() {
+            painter.rect_filled(cell.shrink(2.0), 5.0, theme::FILL);
+        }
+        if i > 0 && !on && current.to_index() != i - 1 {
+            painter.vline(
+                cell.left(),
+                cell.y_range().shrink(7.0),
+                Stroke::new(1.0, theme::BORDER),
+            );
+        }
+        painter.text(
+            cell.center(),
+            Align2::CENTER_CENTER,
+            ModeChoice::variants()[i],
+            theme::font(theme::BODY),
+            if on { theme::TEXT } else { theme::TEXT_DIM },
+        );
+        response.on_hover_text(HINTS[i]);
+    }
+    painter.rect_stroke(
+        rect,
+        radius,
+        Stroke::new(1.0, theme::BORDER),
+        StrokeKind::Inside,
+    );
+    cells
+}
+
+/// Where the morph row put its parts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MorphRow {
+    pub from: Rect,
+    pub to: Rect,
+    /// The slider's track: −50 % at its left end, 150 % at its right.
+    pub track: Rect,
+}
+
+/// The morph row, filling `rect`: the `from` choice on the left, the morph
+/// slider (−50 … 150 %, the line between the landmarks drawn solid from 0
+/// to 100 %) and the `to` choice on the right. `present` says whether the
+/// model has a landmark for a descriptor.
+#[allow(clippy::too_many_arguments)]
+pub fn morph_row(
+    ui: &mut Ui,
+    setter: &ParamSetter,
+    drag: &mut Drag,
+    morph: &FloatParam,
+    from: &EnumParam<Descriptor>,
+    to: &EnumParam<Descriptor>,
+    rect: Rect,
+    present: &dyn Fn(Descriptor) -> bool,
+) -> MorphRow {
+    let combo_w = (rect.width() * 0.27).clamp(70.0, 104.0);
+    let combo_h = 26.0;
+    let cy = rect.center().y - 5.0;
+    let from_rect = Rect::from_min_size(
+        Pos2::new(rect.left(), cy - combo_h * 0.5),
+        vec2(combo_w, combo_h),
+    );
+    let to_rect = Rect::from_min_size(
+        Pos2::new(rect.right() - combo_w, cy - combo_h * 0.5),
+        vec2(combo_w, combo_h),
+    );
+    descriptor_combo(ui, setter, from, from_rect, "semantic-eq-from", present)
+        .on_hover_text("Morph from this descriptor's landmark (0 %)");
+    descriptor_combo(ui, setter, to, to_rect, "semantic-eq-to", present)
+        .on_hover_text("… to this one's (100 %)");
+
+    let pad_x = 14.0;
+    let track = Rect::from_min_max(
+        Pos2::new(from_rect.right() + pad_x, cy - 4.0),
+        Pos2::new(to_rect.left() - pad_x, cy + 4.0),
+    );
+    let hit = track.expand2(vec2(10.0, 12.0));
+    let response = ui.interact(
+        hit,
+        egui::Id::unique("semantic-eq-morph-slider"),
+        Sense::click_and_drag(),
+    );
+    drive_1d(
+        ui,
+        &response,
+        setter,
+        drag,
+        Target::Morph,
+        morph,
+        track,
+        &|| {},
+    );
+
+    let painter = ui.painter_at(rect.expand(4.0));
+    let x = |n: f32| track.left() + n * track.width();
+    let (n0, n1) = (morph.preview_normalized(0.0), morph.preview_normalized(1.0));
+    painter.rect_filled(track, 4.0, theme::WELL);
+    painter.rect_stroke(
+        track,
+        4.0,
+        Stroke::new(1.0, theme::BORDER),
+        StrokeKind::Inside,
+    );
+    let y = track.center().y;
+    let faint = Stroke::new(2.0, alpha(theme::MORPH_LINE, 0.45));
+    painter.add(egui::Shape::dashed_line(
+        &[Pos2::new(x(0.0) + 3.0, y), Pos2::new(x(n0), y)],
+        faint,
+        4.0,
+        3.0,
+    ));
+    painter.add(egui::Shape::dashed_line(
+        &[Pos2::new(x(n1), y), Pos2::new(x(1.0) - 3.0, y)],
+        faint,
+        4.0,
+        3.0,
+    ));
+    painter.line_segment(
+        [Pos2::new(x(n0), y), Pos2::new(x(n1), y)],
+        Stroke::new(3.0, theme::MORPH_LINE),
+    );
+    let small = theme::font(theme::SMALL);
+    for (n, label) in [(n0, "0 %"), (n1, "100 %")] {
+        painter.vline(
+            x(n),
+            egui::Rangef::new(y - 7.0, y + 7.0),
+            Stroke::new(1.5, theme::MORPH_LINE),
+        );
+        painter.text(
+            Pos2::new(x(n), track.bottom() + 6.0),
+            Align2::CENTER_TOP,
+            label,
+            small.clone(),
+            theme::TEXT_FAINT,
+        );
+    }
+    let norm = drag.shown(Target::Morph, morph);
+    let hot = response.hovered() || drag.target == Some(Target::Morph);
+    painter.circle(
+        Pos2::new(x(norm), y),
+        if hot { 9.0 } else { 8.0 },
+        theme::TEXT,
+        Stroke::new(2.5, theme::ACCENT),
+    );
+    response.on_hover_text(format!(
+        "Position on the line, now {}: drag, shift-drag for fine steps, double-click for 50 %",
+        format_morph(morph.preview_plain(norm))
+    ));
+    MorphRow {
+        from: from_rect,
+        to: to_rect,
+        track,
+    }
+}
+
+/// A choice of descriptor in `rect`; choices the model has no landmark
+/// for are marked in the list, and in red when chosen. Picking another is
+/// one gesture.
+pub fn descriptor_combo(
+    ui: &mut Ui,
+    setter: &ParamSetter,
+    param: &EnumParam<Descriptor>,
+    rect: Rect,
+    id: &str,
+    present: &dyn Fn(Descriptor) -> bool,
+) -> Response {
+    let current = param.value();
+    let mut chosen = None;
+    let selected = if present(current) {
+        RichText::new(current.name())
+    } else {
+        RichText::new(current.name()).color(theme::ERROR)
+    };
+    let inner = ui.scope_builder(
+        egui::UiBuilder::new()
+            .max_rect(rect)
+            .layout(egui::Layout::left_to_right(egui::Align::Center)),
+        |ui| {
+            egui::ComboBox::from_id_salt(id)
+                .width(rect.width())
+                .height(400.0)
+                .selected_text(selected)
+                .show_ui(ui, |ui| {
+                    for (i, name) in Descriptor::variants().iter().enumerate() {
+                        let d = Descriptor::from_index(i);
+                        let label = if present(d) {
+                            RichText::new(*name)
+                        } else {
+                            RichText::new(format!("{name}  (not in this model)"))
+                                .color(theme::TEXT_FAINT)
+                        };
+                        if ui.selectable_label(d == current, label).clicked() {
+                            chosen = Some(d);
+                        }
+                    }
+                })
+                .response
+        },
+    );
+    if let Some(d) = chosen
+        && d != current
+    {
+        gesture(setter, param, d);
+    }
+    inner.inner
+}
+
+/// A plain button in `rect`, greyed and inert unless `enabled`.
+pub fn button(ui: &mut Ui, rect: Rect, text: &str, enabled: bool) -> Response {
+    ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+        ui.add_enabled(enabled, egui::Button::new(text).min_size(rect.size()))
+    })
+    .inner
 }

@@ -1,6 +1,8 @@
-//! The live EQ curve: the summed magnitude response of the EQ the engine is
-//! playing on a log-frequency axis, the five bands' own curves and their
-//! handles, and the bands' readouts.
+//! The EQ curve: the summed magnitude response on a log-frequency axis, the
+//! five bands' own curves and their handles, and the bands' readouts. In
+//! pad and morph mode it is the EQ the engine is playing; in manual mode
+//! the EQ the manual controls set (see `manual.rs`), bands switched off
+//! greyed and left out of the sum.
 
 use super::theme::{self, alpha};
 use egui::{Align2, CornerRadius, Pos2, Rect, Stroke, StrokeKind, Ui};
@@ -21,8 +23,8 @@ const HANDLE_TAGS: [&str; BAND_COUNT] = ["L", "1", "2", "3", "H"];
 /// The curves of one EQ, recomputed only when the EQ changes.
 #[derive(Clone, Debug)]
 pub struct CurveCache {
-    key: Option<(EqParams, f32)>,
-    /// Summed response at each point, dB.
+    key: Option<(EqParams, [bool; BAND_COUNT], f32)>,
+    /// Summed response of the bands that are on at each point, dB.
     pub total: Vec<f32>,
     /// Each band's own response, dB.
     pub bands: [Vec<f32>; BAND_COUNT],
@@ -53,13 +55,14 @@ pub fn freq_to_t(f: f64) -> f32 {
 }
 
 impl CurveCache {
-    /// Recomputes the curves if `eq` or the sample rate changed. Returns
-    /// whether it did.
-    pub fn update(&mut self, eq: &EqParams, sample_rate: f32) -> bool {
-        if self.key == Some((*eq, sample_rate)) {
+    /// Recomputes the curves if `eq`, the bands switched `on` or the
+    /// sample rate changed. Returns whether it did. A band that is off
+    /// keeps its own curve (drawn greyed) but is left out of the sum.
+    pub fn update(&mut self, eq: &EqParams, on: [bool; BAND_COUNT], sample_rate: f32) -> bool {
+        if self.key == Some((*eq, on, sample_rate)) {
             return false;
         }
-        self.key = Some((*eq, sample_rate));
+        self.key = Some((*eq, on, sample_rate));
         let sr = f64::from(sample_rate);
         let coeffs = eq.coeffs(sr);
         let db = |m: f64| (20.0 * m.max(1e-9).log10()) as f32;
@@ -69,7 +72,9 @@ impl CurveCache {
             for (b, c) in coeffs.iter().enumerate() {
                 let v = db(c.magnitude(f, sr));
                 self.bands[b][i] = v;
-                sum += v;
+                if on[b] {
+                    sum += v;
+                }
             }
             self.total[i] = sum;
         }
@@ -91,19 +96,64 @@ pub fn format_freq(f: f64) -> String {
     }
 }
 
-/// Draws the plot (axes labels included) in `outer`.
-pub fn show_plot(ui: &Ui, outer: Rect, cache: &CurveCache, bypassed: bool) {
-    let painter = ui.painter_at(outer);
+/// The plot's well inside `outer` (which also holds the axis labels).
+pub fn plot_rect(outer: Rect) -> Rect {
     let left_w = 34.0;
     let bottom_h = 20.0;
-    let plot = Rect::from_min_max(
+    Rect::from_min_max(
         Pos2::new(outer.left() + left_w, outer.top() + 6.0),
         Pos2::new(outer.right() - 6.0, outer.bottom() - bottom_h),
-    );
+    )
+}
+
+/// The plot's axes: frequency (log) across, dB (±[`DB_RANGE`]) up.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Axes(pub Rect);
+
+impl Axes {
+    pub fn x_of(&self, f: f64) -> f32 {
+        self.0.left() + freq_to_t(f) * self.0.width()
+    }
+    pub fn freq_at(&self, x: f32) -> f64 {
+        let t = f64::from((x - self.0.left()) / self.0.width().max(1.0));
+        F_MIN * (F_MAX / F_MIN).powf(t)
+    }
+    pub fn y_of(&self, db: f32) -> f32 {
+        self.0.center().y - db / DB_RANGE * (self.0.height() * 0.5)
+    }
+    pub fn db_at(&self, y: f32) -> f32 {
+        (self.0.center().y - y) / (self.0.height() * 0.5).max(1.0) * DB_RANGE
+    }
+    /// Where band `b`'s handle is drawn.
+    pub fn handle(&self, cache: &CurveCache, b: usize) -> Pos2 {
+        let (f, db) = cache.handles[b];
+        Pos2::new(self.x_of(f), self.y_of(db.clamp(-DB_RANGE, DB_RANGE)))
+    }
+}
+
+/// How the plot is drawn.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Look {
+    /// Faded fill and line.
+    pub bypassed: bool,
+    /// Manual mode: handles are draggable (drawn with a ring).
+    pub manual: bool,
+    /// Bands switched off (greyed).
+    pub off: [bool; BAND_COUNT],
+    /// The handle under the pointer or being dragged.
+    pub hot: Option<usize>,
+}
+
+/// Draws the plot (axes labels included) in `outer`; returns the well.
+pub fn show_plot(ui: &Ui, outer: Rect, cache: &CurveCache, look: Look) -> Rect {
+    let painter = ui.painter_at(outer);
+    let plot = plot_rect(outer);
+    let axes = Axes(plot);
+    let bypassed = look.bypassed;
     let radius = CornerRadius::same(6);
     painter.rect_filled(plot, radius, theme::WELL);
-    let x_of = |f: f64| plot.left() + freq_to_t(f) * plot.width();
-    let y_of = |db: f32| plot.center().y - db / DB_RANGE * (plot.height() * 0.5);
+    let x_of = |f: f64| axes.x_of(f);
+    let y_of = |db: f32| axes.y_of(db);
     let tick_font = theme::font(theme::SMALL);
 
     // Frequency grid: 1-2-5 labelled, the other integers faint.
@@ -174,12 +224,22 @@ pub fn show_plot(ui: &Ui, outer: Rect, cache: &CurveCache, bypassed: bool) {
         .map(|i| Pos2::new(x_of(point_freq(i)), y_of(cache.total[i])))
         .collect();
 
-    // Each band's own curve, faint.
+    // Each band's own curve, faint; a band that is off, grey and dashed.
     for (b, values) in cache.bands.iter().enumerate() {
         let pts: Vec<Pos2> = (0..POINTS)
             .map(|i| Pos2::new(x_of(point_freq(i)), y_of(values[i])))
             .collect();
-        clip.line(pts, Stroke::new(1.2, alpha(theme::BAND[b], 0.45)));
+        if look.off[b] {
+            clip.add(egui::Shape::dashed_line(
+                &pts,
+                Stroke::new(1.2, alpha(theme::BAND_OFF, 0.7)),
+                5.0,
+                4.0,
+            ));
+        } else {
+            let a = if look.hot == Some(b) { 0.8 } else { 0.45 };
+            clip.line(pts, Stroke::new(1.2, alpha(theme::BAND[b], a)));
+        }
     }
 
     // The sum: a fill to 0 dB, then the line.
@@ -203,14 +263,33 @@ pub fn show_plot(ui: &Ui, outer: Rect, cache: &CurveCache, bypassed: bool) {
     };
     clip.line(points, Stroke::new(2.5, line));
 
-    // Handles.
-    for (b, &(f, db)) in cache.handles.iter().enumerate() {
-        let p = Pos2::new(x_of(f), y_of(db.clamp(-DB_RANGE, DB_RANGE)));
-        clip.circle(p, 8.5, theme::BAND[b], Stroke::new(2.0, theme::WELL));
+    // Handles: in manual mode bigger, with a ring (they can be dragged),
+    // the hot one highlighted.
+    for (b, tag) in HANDLE_TAGS.iter().enumerate() {
+        let p = axes.handle(cache, b);
+        let fill = if look.off[b] {
+            theme::BAND_OFF
+        } else {
+            theme::BAND[b]
+        };
+        if look.manual {
+            let hot = look.hot == Some(b);
+            if hot {
+                clip.circle_filled(p, 16.0, alpha(fill, 0.22));
+            }
+            clip.circle(
+                p,
+                if hot { 11.0 } else { 10.0 },
+                fill,
+                Stroke::new(2.0, if hot { theme::TEXT } else { theme::WELL }),
+            );
+        } else {
+            clip.circle(p, 8.5, fill, Stroke::new(2.0, theme::WELL));
+        }
         clip.text(
             p,
             Align2::CENTER_CENTER,
-            HANDLE_TAGS[b],
+            *tag,
             theme::font(11.0),
             theme::WELL,
         );
@@ -221,23 +300,56 @@ pub fn show_plot(ui: &Ui, outer: Rect, cache: &CurveCache, bypassed: bool) {
         Stroke::new(1.0, theme::BORDER),
         StrokeKind::Inside,
     );
+    plot
+}
+
+/// The readout cards' places across `outer`, one per band.
+pub fn readout_cards(outer: Rect) -> [Rect; BAND_COUNT] {
+    let gap = 8.0;
+    let w = (outer.width() - gap * (BAND_COUNT as f32 - 1.0)) / BAND_COUNT as f32;
+    std::array::from_fn(|b| {
+        Rect::from_min_size(
+            Pos2::new(outer.left() + b as f32 * (w + gap), outer.top()),
+            egui::vec2(w, outer.height()),
+        )
+    })
 }
 
 /// The five bands' frequency, gain and Q, one card each, across `outer`.
-pub fn show_readouts(ui: &Ui, outer: Rect, eq: &EqParams) {
+/// With `switches` (manual mode) each card also shows its band's switch,
+/// `Some(hovered)` per band; a band that is off is greyed.
+pub fn show_readouts(
+    ui: &Ui,
+    outer: Rect,
+    eq: &EqParams,
+    switches: Option<[(bool, bool); BAND_COUNT]>,
+) {
     let painter = ui.painter_at(outer);
-    let gap = 8.0;
-    let w = (outer.width() - gap * (BAND_COUNT as f32 - 1.0)) / BAND_COUNT as f32;
+    let cards = readout_cards(outer);
     for (b, band) in eq.bands().iter().enumerate() {
-        let card = Rect::from_min_size(
-            Pos2::new(outer.left() + b as f32 * (w + gap), outer.top()),
-            egui::vec2(w, outer.height()),
+        let card = cards[b];
+        let (on, hovered) = switches.map_or((true, false), |s| s[b]);
+        let colour = if on { theme::BAND[b] } else { theme::BAND_OFF };
+        painter.rect_filled(
+            card,
+            6.0,
+            if hovered {
+                theme::mix(theme::WELL, theme::PANEL, 0.6)
+            } else {
+                theme::WELL
+            },
         );
-        painter.rect_filled(card, 6.0, theme::WELL);
         painter.rect_stroke(
             card,
             6.0,
-            Stroke::new(1.0, theme::BORDER),
+            Stroke::new(
+                1.0,
+                if hovered {
+                    theme::TEXT_FAINT
+                } else {
+                    theme::BORDER
+                },
+            ),
             StrokeKind::Inside,
         );
         let stripe = Rect::from_min_size(card.min, egui::vec2(4.0, card.height()));
@@ -249,15 +361,20 @@ pub fn show_readouts(ui: &Ui, outer: Rect, eq: &EqParams) {
                 ne: 0,
                 se: 0,
             },
-            theme::BAND[b],
+            colour,
         );
         let x = card.left() + 13.0;
+        let (text, dim) = if on {
+            (theme::TEXT, theme::TEXT_DIM)
+        } else {
+            (theme::BAND_OFF, theme::BAND_OFF)
+        };
         let lines = [
-            (BANDS[b].label.to_string(), theme::SMALL, theme::BAND[b]),
-            (format_freq(band.freq_hz), theme::BODY, theme::TEXT),
-            (format!("{:+.1} dB", band.gain_db), theme::BODY, theme::TEXT),
+            (BANDS[b].label.to_string(), theme::SMALL, colour),
+            (format_freq(band.freq_hz), theme::BODY, text),
+            (format!("{:+.1} dB", band.gain_db), theme::BODY, text),
             // Shelves have a fixed Q (the SAFE plug-in's); shown all the same.
-            (format!("Q {:.2}", band.q), theme::SMALL, theme::TEXT_DIM),
+            (format!("Q {:.2}", band.q), theme::SMALL, dim),
         ];
         let mut y = card.top() + 7.0;
         for (text, size, colour) in lines {
@@ -269,6 +386,16 @@ pub fn show_readouts(ui: &Ui, outer: Rect, eq: &EqParams) {
                 colour,
             );
             y = r.bottom() + 3.0;
+        }
+        if switches.is_some() {
+            // The switch: a lamp in the card's bottom right, lit when on.
+            let lamp = Pos2::new(card.right() - 13.0, card.bottom() - 13.0);
+            painter.circle(
+                lamp,
+                5.0,
+                if on { theme::BAND[b] } else { theme::WELL },
+                Stroke::new(1.5, colour),
+            );
         }
     }
 }

@@ -1,16 +1,19 @@
-//! The plug-in's editor (nice-plug-egui): the XY pad with the model's
-//! landmarks, the warm ↔ bright slider, the live EQ curve with the bands'
-//! handles and readouts, the output controls and the model's status.
+//! The plug-in's editor (nice-plug-egui): the mode selector, the XY pad
+//! with the model's landmarks (and, in morph mode, the line between two
+//! descriptors), the warm ↔ bright slider or the morph row, the EQ curve
+//! with the bands' handles (draggable in manual mode) and readouts, "edit
+//! this curve", the output controls and the model's status.
 //!
 //! The window is resizable and laid out from its current size in logical
 //! points, so it scales with the host's or the system's DPI factor. A frame
 //! costs well under a millisecond (see the tests): the curves are recomputed
-//! only when the EQ the audio thread publishes changes, and nothing repaints
-//! while nothing moves.
+//! only when the EQ they show changes, and nothing repaints while nothing
+//! moves.
 
 mod controls;
 mod curve;
 mod live;
+mod manual;
 mod pad;
 #[cfg(test)]
 mod screenshot_test;
@@ -22,10 +25,10 @@ pub use curve::CurveCache;
 pub use live::{LivePublisher, LiveView};
 
 use crate::model_slot::ModelStatus;
-use crate::params::{SemanticEqParams, format_x, format_y};
+use crate::params::{Descriptor, ModeChoice, SemanticEqParams, format_morph, format_x, format_y};
 use crate::{SemanticEq, Task};
-use controls::{Drag, Target};
-use egui::{Align2, Pos2, Rect, Stroke, StrokeKind, Ui, vec2};
+use controls::{Drag, MorphRow, Target};
+use egui::{Align2, Color32, Pos2, Rect, Stroke, StrokeKind, Ui, vec2};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
 use nice_plug::prelude::*;
@@ -34,6 +37,8 @@ use nice_plug_egui::{
     EguiEditor, EguiEditorState, EguiNiceSettings, Frame, NiceEguiApp, RepaintNotifier,
     create_egui_editor,
 };
+use pad::{MorphLine, PadMode};
+use semantic_eq_model::{BAND_COUNT, EqParams, PARAMS};
 use std::sync::{Arc, Mutex};
 
 /// Default window size, logical points.
@@ -49,29 +54,53 @@ const CARD_PAD: f32 = 14.0;
 /// Height of a card's title row.
 const TITLE_H: f32 = 26.0;
 
+/// How long a requested "edit this curve" waits for the audio thread to
+/// reach the requested point before copying what it has, seconds.
+const EDIT_WAIT_S: f64 = 10.0;
+
 /// A fresh editor state at the default size.
 pub fn default_state() -> Arc<EguiEditorState> {
     EguiEditorState::from_size(LogicalSize::new(DEFAULT_SIZE.0, DEFAULT_SIZE.1), 1.0)
 }
 
-/// A pad point for the next editor window to move to (the standalone's
-/// `--pad x,y`), as one gesture per axis.
-static START_PAD: Mutex<Option<[f32; 2]>> = Mutex::new(None);
-
-/// Makes the next editor that opens move the pad to (`x`, `y`), −1..1.
-pub fn request_start_pad(x: f32, y: f32) {
-    let clamp = |v: f32| {
-        if v.is_finite() {
-            v.clamp(-1.0, 1.0)
-        } else {
-            0.0
-        }
-    };
-    *START_PAD.lock().unwrap_or_else(|e| e.into_inner()) = Some([clamp(x), clamp(y)]);
+/// What the next editor window does when it opens (the standalone's
+/// `--pad`, `--mode`, `--from`, `--to`, `--morph`, `--edit-curve` and
+/// `--bands-off`), each as a user's gesture would.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StartRequest {
+    /// Move the pad to (x, y), −1..1 each.
+    pub pad: Option<[f32; 2]>,
+    /// The morph line's ends.
+    pub from: Option<Descriptor>,
+    pub to: Option<Descriptor>,
+    /// Position on the morph line, −0.5..1.5.
+    pub morph: Option<f32>,
+    /// Switch to this mode.
+    pub mode: Option<ModeChoice>,
+    /// Then, once the audio thread plays the requested point, press "edit
+    /// this curve" (which switches to manual mode).
+    pub edit_curve: bool,
+    /// Then switch these manual bands off.
+    pub bands_off: [bool; BAND_COUNT],
 }
 
-fn take_start_pad() -> Option<[f32; 2]> {
-    START_PAD.lock().unwrap_or_else(|e| e.into_inner()).take()
+static START: Mutex<Option<StartRequest>> = Mutex::new(None);
+
+/// Makes the next editor that opens apply `request`.
+pub fn request_start(request: StartRequest) {
+    let clamp = |v: f32, lo: f32, hi: f32| {
+        if v.is_finite() { v.clamp(lo, hi) } else { 0.0 }
+    };
+    let request = StartRequest {
+        pad: request.pad.map(|p| p.map(|v| clamp(v, -1.0, 1.0))),
+        morph: request.morph.map(|t| clamp(t, -0.5, 1.5)),
+        ..request
+    };
+    *START.lock().unwrap_or_else(|e| e.into_inner()) = Some(request);
+}
+
+fn take_start() -> Option<StartRequest> {
+    START.lock().unwrap_or_else(|e| e.into_inner()).take()
 }
 
 /// Builds the editor for the plug-in.
@@ -106,6 +135,66 @@ struct ModelView {
     loading: bool,
 }
 
+/// Where the last frame put things (for the tests).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Placed {
+    /// The header's title and subtitle.
+    pub title: Rect,
+    /// The mode selector's segments: pad, morph, manual.
+    pub modes: [Rect; 3],
+    pub bypass: Rect,
+    pub left: Rect,
+    pub right: Rect,
+    /// The pad's square.
+    pub pad: Rect,
+    /// Under the pad: the warm ↔ bright slider (pad and manual mode)…
+    pub x_slider: Option<Rect>,
+    /// … or the morph row (morph mode).
+    pub morph: Option<MorphRow>,
+    /// The curve's well.
+    pub plot: Rect,
+    /// "Edit this curve" (pad and morph mode).
+    pub edit: Option<Rect>,
+    /// The bands' readout cards.
+    pub cards: [Rect; BAND_COUNT],
+    pub controls: Rect,
+    pub footer: Rect,
+}
+
+impl Default for Placed {
+    fn default() -> Self {
+        let r = Rect::NOTHING;
+        Self {
+            title: r,
+            modes: [r; 3],
+            bypass: r,
+            left: r,
+            right: r,
+            pad: r,
+            x_slider: None,
+            morph: None,
+            plot: r,
+            edit: None,
+            cards: [r; BAND_COUNT],
+            controls: r,
+            footer: r,
+        }
+    }
+}
+
+/// An "edit this curve" waiting for the audio thread to reach the point
+/// the start request asked for.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct PendingEdit {
+    /// The requested pad point and mode, when given.
+    pad: Option<[f32; 2]>,
+    mode: Option<ModeChoice>,
+    /// Bands to switch off after the copy.
+    bands_off: [bool; BAND_COUNT],
+    /// When the wait started (egui time), once a frame has run.
+    since: Option<f64>,
+}
+
 /// The editor's state between frames.
 pub struct EditorApp {
     params: Arc<SemanticEqParams>,
@@ -115,8 +204,8 @@ pub struct EditorApp {
     curve: CurveCache,
     drag: Drag,
     model: ModelView,
-    /// Where the pad was drawn last (for tests).
-    pad_rect: Rect,
+    placed: Placed,
+    pending_edit: Option<PendingEdit>,
 }
 
 impl EditorApp {
@@ -140,7 +229,8 @@ impl EditorApp {
             gui: None,
             curve: CurveCache::default(),
             drag: Drag::default(),
-            pad_rect: Rect::NOTHING,
+            placed: Placed::default(),
+            pending_edit: None,
         }
     }
 
@@ -151,6 +241,7 @@ impl EditorApp {
         };
         let setter = gui.param_setter();
         let live = self.refresh();
+        self.run_pending_edit(ui, &setter, &live);
         ResizableWindow::new("semantic-eq-window")
             .min_size(vec2(MIN_SIZE.0, MIN_SIZE.1))
             .show(ui, |ui| self.draw(ui, &setter, &live));
@@ -163,10 +254,104 @@ impl EditorApp {
         }
     }
 
+    /// Applies a start request's gestures (the window just opened).
+    fn apply_start(&mut self, setter: &ParamSetter, request: StartRequest) {
+        let p = &self.params;
+        if let Some([x, y]) = request.pad {
+            controls::gesture_exact(setter, &p.x, x);
+            controls::gesture_exact(setter, &p.y, y);
+        }
+        if let Some(d) = request.from {
+            controls::gesture(setter, &p.from, d);
+        }
+        if let Some(d) = request.to {
+            controls::gesture(setter, &p.to, d);
+        }
+        if let Some(t) = request.morph {
+            controls::gesture_exact(setter, &p.morph, t);
+        }
+        if let Some(m) = request.mode {
+            controls::gesture(setter, &p.mode, m);
+        }
+        if request.edit_curve {
+            self.pending_edit = Some(PendingEdit {
+                pad: request.pad,
+                mode: request.mode,
+                bands_off: request.bands_off,
+                since: None,
+            });
+        } else {
+            self.switch_off(setter, request.bands_off);
+        }
+    }
+
+    /// Switches the manual bands marked in `off` off, a gesture each.
+    fn switch_off(&self, setter: &ParamSetter, off: [bool; BAND_COUNT]) {
+        for (on, off) in self.params.manual.on().into_iter().zip(off) {
+            if off && on.value() {
+                controls::gesture(setter, on, false);
+            }
+        }
+    }
+
+    /// Runs a requested "edit this curve" once the audio thread decodes the
+    /// requested point (or after [`EDIT_WAIT_S`]).
+    fn run_pending_edit(&mut self, ui: &Ui, setter: &ParamSetter, live: &LiveView) {
+        let Some(mut pending) = self.pending_edit else {
+            return;
+        };
+        let now = ui.input(|i| i.time);
+        let since = *pending.since.get_or_insert(now);
+        self.pending_edit = Some(pending);
+        let p = &self.params;
+        let mode = pending.mode.unwrap_or_else(|| p.mode.value());
+        let expect = match mode {
+            ModeChoice::Morph => {
+                let line = self.morph_line();
+                Some(line.at(p.morph.value()))
+            }
+            ModeChoice::Pad => Some(pending.pad.unwrap_or([p.x.value(), p.y.value()])),
+            ModeChoice::Manual => None,
+        };
+        let reached = live.valid
+            && expect.is_none_or(|[x, y]| {
+                (live.latent[0] - x).abs() < 1e-5 && (live.latent[1] - y).abs() < 1e-5
+            });
+        if reached || now - since > EDIT_WAIT_S {
+            let off = pending.bands_off;
+            self.pending_edit = None;
+            if live.valid {
+                self.edit_curve(setter, &live.source_eq);
+            }
+            self.switch_off(setter, off);
+        } else {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// "Edit this curve": the EQ the controls stand for (before amount)
+    /// into the 13 manual parameters, every band switched on, then manual
+    /// mode, each a gesture. The parameters go first, so the switch to
+    /// manual (which the engine crossfades) finds them in place: the sound
+    /// does not jump.
+    fn edit_curve(&self, setter: &ParamSetter, source: &EqParams) {
+        let m = &self.params.manual;
+        for ((param, spec), v) in m.eq().into_iter().zip(&PARAMS).zip(source.to_array()) {
+            let v = (v as f32).clamp(spec.min as f32, spec.max as f32);
+            controls::gesture_exact(setter, param, v);
+        }
+        for on in m.on() {
+            if !on.value() {
+                controls::gesture(setter, on, true);
+            }
+        }
+        controls::gesture(setter, &self.params.mode, ModeChoice::Manual);
+    }
+
     /// Picks up a new live value and a changed model status.
     fn refresh(&mut self) -> LiveView {
         let live = *self.live.read();
-        self.curve.update(&live.eq, live.sample_rate);
         let generation = self.params.model.generation();
         if generation != self.model.generation {
             self.model.generation = generation;
@@ -177,6 +362,29 @@ impl EditorApp {
             }
         }
         live
+    }
+
+    /// The morph line of the model playing: the `from` and `to`
+    /// landmarks, the centre for a descriptor the model has none for (as
+    /// the plug-in does).
+    fn morph_line(&self) -> MorphLine {
+        let landmarks = &self.model.status.landmarks;
+        let end = |d: Descriptor| {
+            landmarks
+                .iter()
+                .find(|l| l.name == d.name())
+                .map_or(([0.0, 0.0], false, false), |l| {
+                    ([l.x, l.y], true, l.count >= pad::MIN_LANDMARK_COUNT)
+                })
+        };
+        let (from, to) = (self.params.from.value(), self.params.to.value());
+        let (a, b) = (end(from), end(to));
+        MorphLine {
+            ends: [a.0, b.0],
+            names: [from.name(), to.name()],
+            present: [a.1, b.1],
+            shown: [a.2, b.2],
+        }
     }
 
     /// Asks the background task to load the path in the field.
@@ -205,15 +413,18 @@ impl EditorApp {
                 setter.end_set_parameter(&p.y);
             }
             Target::X => setter.end_set_parameter(&p.x),
+            Target::Rail | Target::Morph => setter.end_set_parameter(&p.morph),
             Target::Amount => setter.end_set_parameter(&p.amount),
             Target::Out => setter.end_set_parameter(&p.out),
             Target::Mix => setter.end_set_parameter(&p.mix),
+            Target::Band(_) | Target::Q(_) => manual::end_drag(setter, &mut self.drag, &p.manual),
         }
         self.drag.target = None;
     }
 
     /// The whole window.
     fn draw(&mut self, ui: &mut Ui, setter: &ParamSetter, live: &LiveView) {
+        let mode = self.params.mode.value();
         let full = ui.max_rect().shrink(MARGIN);
         let header = Rect::from_min_size(full.min, vec2(full.width(), 34.0));
         let footer_h = 64.0;
@@ -227,8 +438,8 @@ impl EditorApp {
         );
         self.header(ui, setter, header);
 
-        // Left card: the pad and the slider under it. The pad is square;
-        // the card is as wide as it needs.
+        // Left card: the pad and, under it, the slider or the morph row.
+        // The pad is square; the card is as wide as it needs.
         let axis_w = 26.0;
         let slider_h = 44.0;
         let inner_h = body.height() - 2.0 * CARD_PAD;
@@ -245,54 +456,116 @@ impl EditorApp {
         );
         card(ui, left);
         card(ui, right);
+        self.placed.left = left;
+        self.placed.right = right;
 
         let li = left.shrink(CARD_PAD);
-        let shown_x = self.drag_or(Target::Pad, 0, Target::X, &self.params.x);
-        let shown_y = self.drag_or(Target::Pad, 1, Target::Pad, &self.params.y);
-        title_row(
-            ui,
-            Rect::from_min_size(li.min, vec2(li.width(), TITLE_H)),
-            "PAD",
-            &format!(
-                "{}  ·  {}",
-                format_x(self.params.x.preview_plain(shown_x)),
-                format_y(self.params.y.preview_plain(shown_y))
-            ),
-        );
+        let title = Rect::from_min_size(li.min, vec2(li.width(), TITLE_H));
+        let line = self.morph_line();
+        match mode {
+            ModeChoice::Pad | ModeChoice::Manual => {
+                let shown_x = self.drag_or(Target::Pad, 0, Target::X, &self.params.x);
+                let shown_y = self.drag_or(Target::Pad, 1, Target::Pad, &self.params.y);
+                let note = if mode == ModeChoice::Manual {
+                    "not playing: manual EQ".to_string()
+                } else {
+                    format!(
+                        "{}  ·  {}",
+                        format_x(self.params.x.preview_plain(shown_x)),
+                        format_y(self.params.y.preview_plain(shown_y))
+                    )
+                };
+                title_row(ui, title, "PAD", &note, theme::TEXT_DIM);
+            }
+            ModeChoice::Morph => {
+                let norm = match self.drag.target {
+                    Some(Target::Rail | Target::Morph) => self.drag.norm[0],
+                    _ => self.params.morph.unmodulated_normalized_value(),
+                };
+                let missing: Vec<&str> = (0..2)
+                    .filter(|&i| !line.present[i])
+                    .map(|i| line.names[i])
+                    .collect();
+                let (note, colour) = if missing.is_empty() {
+                    (
+                        format!(
+                            "{} from {} to {}",
+                            format_morph(self.params.morph.preview_plain(norm)),
+                            line.names[0],
+                            line.names[1]
+                        ),
+                        theme::TEXT_DIM,
+                    )
+                } else {
+                    (
+                        format!("{} not in this model: at the centre", missing.join(", ")),
+                        theme::ERROR,
+                    )
+                };
+                title_row(ui, title, "MORPH", &note, colour);
+            }
+        }
         let pad_outer = Rect::from_min_size(
             Pos2::new(li.left(), li.top() + TITLE_H),
             vec2(side + axis_w, side),
         );
+        let pad_mode = match mode {
+            ModeChoice::Pad => PadMode::Pad,
+            ModeChoice::Morph => PadMode::Morph(line),
+            ModeChoice::Manual => PadMode::Manual,
+        };
         let landmarks = &self.model.status.landmarks;
-        self.pad_rect = pad::show(
+        self.placed.pad = pad::show(
             ui,
             pad_outer,
             setter,
             &mut self.drag,
             &self.params,
             landmarks,
-            live.valid.then_some(live.pad),
+            live.valid.then_some(live.latent),
+            pad_mode,
         );
-        let slider = Rect::from_min_size(
+        let under = Rect::from_min_size(
             Pos2::new(pad_outer.left() + axis_w, pad_outer.bottom() + 8.0),
             vec2(side, slider_h),
         );
-        controls::x_slider(ui, setter, &mut self.drag, &self.params.x, slider);
+        let p = self.params.clone();
+        if mode == ModeChoice::Morph {
+            let present = |d: Descriptor| landmarks.iter().any(|l| l.name == d.name());
+            let row = controls::morph_row(
+                ui,
+                setter,
+                &mut self.drag,
+                &p.morph,
+                &p.from,
+                &p.to,
+                under,
+                &present,
+            );
+            self.placed.morph = Some(row);
+            self.placed.x_slider = None;
+        } else {
+            let leave_manual = || {
+                if mode == ModeChoice::Manual {
+                    controls::gesture(setter, &p.mode, ModeChoice::Pad);
+                }
+            };
+            controls::x_slider(
+                ui,
+                setter,
+                &mut self.drag,
+                &p.x,
+                under,
+                &leave_manual,
+                mode == ModeChoice::Manual,
+            );
+            self.placed.x_slider = Some(under);
+            self.placed.morph = None;
+        }
 
         // Right card: curve, band readouts, output controls.
         let ri = right.shrink(CARD_PAD);
-        title_row(
-            ui,
-            Rect::from_min_size(ri.min, vec2(ri.width(), TITLE_H)),
-            "EQ CURVE",
-            if !live.valid {
-                "waiting for audio"
-            } else if self.params.bypass.value() {
-                "bypassed"
-            } else {
-                "20 Hz – 20 kHz  ·  ±15 dB"
-            },
-        );
+        let title = Rect::from_min_size(ri.min, vec2(ri.width(), TITLE_H));
         let controls_h = 50.0;
         let readouts_h = 88.0;
         let controls = Rect::from_min_max(
@@ -303,14 +576,93 @@ impl EditorApp {
             Pos2::new(ri.left(), controls.top() - 14.0 - readouts_h),
             Pos2::new(ri.right(), controls.top() - 14.0),
         );
-        let plot = Rect::from_min_max(
+        let plot_outer = Rect::from_min_max(
             Pos2::new(ri.left(), ri.top() + TITLE_H),
             Pos2::new(ri.right(), readouts.top() - 10.0),
         );
-        curve::show_plot(ui, plot, &self.curve, self.params.bypass.value());
-        curve::show_readouts(ui, readouts, &live.eq);
+        let plot = curve::plot_rect(plot_outer);
+        let cards = curve::readout_cards(readouts);
+        let bypassed = self.params.bypass.value();
+        if mode == ModeChoice::Manual {
+            self.placed.edit = None;
+            let hint = [
+                "drag a handle  ·  wheel or alt-drag: Q  ·  click a band: on/off",
+                "drag handles  ·  wheel: Q  ·  click a band: on/off",
+                "drag the handles",
+            ];
+            title_row_fit(ui, title, "MANUAL EQ", &hint, theme::TEXT_DIM);
+            let m = &p.manual;
+            let amount = p
+                .amount
+                .preview_plain(self.drag.shown(Target::Amount, &p.amount));
+            let on = manual::switches(m);
+            let sr = live.sample_rate;
+            let eq = manual::shown_eq(m, &self.drag);
+            self.curve
+                .update(&eq.scaled_gains(f64::from(amount)), on, sr);
+            let hot = manual::interact(ui, plot, &self.curve, setter, &mut self.drag, m, amount);
+            let switches = manual::band_switches(ui, cards, setter, m);
+            let on = switches.map(|s| s.0);
+            let eq = manual::shown_eq(m, &self.drag);
+            self.curve
+                .update(&eq.scaled_gains(f64::from(amount)), on, sr);
+            let look = curve::Look {
+                bypassed,
+                manual: true,
+                off: on.map(|o| !o),
+                hot,
+            };
+            self.placed.plot = curve::show_plot(ui, plot_outer, &self.curve, look);
+            curve::show_readouts(ui, readouts, &eq, Some(switches));
+        } else {
+            let button_w = 128.0;
+            let edit = Rect::from_min_size(
+                Pos2::new(title.right() - button_w, title.top() - 1.0),
+                vec2(button_w, 24.0),
+            );
+            let note_rect =
+                Rect::from_min_max(title.min, Pos2::new(edit.left() - 12.0, title.bottom()));
+            let note = if !live.valid {
+                "waiting for audio"
+            } else if bypassed {
+                "bypassed"
+            } else {
+                "20 Hz – 20 kHz  ·  ±15 dB"
+            };
+            title_row(ui, note_rect, "EQ CURVE", note, theme::TEXT_DIM);
+            let clicked = controls::button(ui, edit, "Edit this curve", live.valid)
+                .on_hover_text(
+                    "Copy the EQ playing (before amount) into the manual bands and switch to \
+                     manual mode, to fine-tune it band by band",
+                )
+                .on_disabled_hover_text("Waiting for the audio thread to report the EQ")
+                .clicked();
+            if clicked && live.valid {
+                self.edit_curve(setter, &live.source_eq);
+            }
+            self.placed.edit = Some(edit);
+            ui.interact(
+                plot,
+                egui::Id::unique("semantic-eq-plot-hint"),
+                egui::Sense::hover(),
+            )
+            .on_hover_text(
+                "The EQ playing. To move its bands: \"Edit this curve\" (or the Manual mode)",
+            );
+            self.curve
+                .update(&live.eq, [true; BAND_COUNT], live.sample_rate);
+            let look = curve::Look {
+                bypassed,
+                ..curve::Look::default()
+            };
+            self.placed.plot = curve::show_plot(ui, plot_outer, &self.curve, look);
+            curve::show_readouts(ui, readouts, &live.eq, None);
+        }
+        self.placed.cards = cards;
+        self.placed.controls = controls;
         self.controls_row(ui, setter, controls);
 
+        self.placed.footer = footer;
         self.footer(ui, footer);
     }
 
@@ -326,6 +678,14 @@ impl EditorApp {
 
     fn header(&mut self, ui: &mut Ui, setter: &ParamSetter, rect: Rect) {
         let painter = ui.painter_at(rect);
+        let bypass = Rect::from_min_size(
+            Pos2::new(rect.right() - 118.0, rect.top() + 2.0),
+            vec2(118.0, 30.0),
+        );
+        let modes = Rect::from_min_size(
+            Pos2::new(bypass.left() - 16.0 - 3.0 * 78.0, rect.top() + 2.0),
+            vec2(3.0 * 78.0, 30.0),
+        );
         let t = painter.text(
             Pos2::new(rect.left(), rect.center().y),
             Align2::LEFT_CENTER,
@@ -333,17 +693,21 @@ impl EditorApp {
             theme::font(theme::TITLE),
             theme::TEXT,
         );
-        painter.text(
-            Pos2::new(t.right() + 14.0, rect.center().y + 2.0),
-            Align2::LEFT_CENTER,
-            "five bands, steered from warm to bright",
+        // The subtitle, where it fits.
+        let sub = painter.layout_no_wrap(
+            "five bands, steered from warm to bright".to_string(),
             theme::font(theme::BODY),
             theme::TEXT_DIM,
         );
-        let bypass = Rect::from_min_size(
-            Pos2::new(rect.right() - 118.0, rect.top() + 2.0),
-            vec2(118.0, 30.0),
-        );
+        let sub_at = Pos2::new(t.right() + 14.0, rect.center().y + 2.0 - sub.size().y * 0.5);
+        let mut title = t;
+        if sub_at.x + sub.size().x + 16.0 <= modes.left() {
+            title = title.union(Rect::from_min_size(sub_at, sub.size()));
+            painter.galley(sub_at, sub, theme::TEXT_DIM);
+        }
+        self.placed.title = title;
+        self.placed.modes = controls::mode_selector(ui, setter, &self.params.mode, modes);
+        self.placed.bypass = bypass;
         controls::toggle(
             ui,
             setter,
@@ -500,21 +864,39 @@ fn card(ui: &Ui, rect: Rect) {
 }
 
 /// A card's title on the left and a note on the right.
-fn title_row(ui: &Ui, rect: Rect, title: &str, note: &str) {
+fn title_row(ui: &Ui, rect: Rect, title: &str, note: &str, colour: Color32) {
+    title_row_fit(ui, rect, title, &[note], colour);
+}
+
+/// A card's title on the left and, on the right, the first of `notes` that
+/// fits beside it (the last one, clipped, if none does).
+fn title_row_fit(ui: &Ui, rect: Rect, title: &str, notes: &[&str], colour: Color32) {
     let painter = ui.painter_at(rect);
-    painter.text(
+    let t = painter.text(
         Pos2::new(rect.left(), rect.top() + 2.0),
         Align2::LEFT_TOP,
         title,
         theme::font(theme::HEADING),
         theme::TEXT_FAINT,
     );
-    painter.text(
-        Pos2::new(rect.right(), rect.top() + 2.0),
-        Align2::RIGHT_TOP,
-        note,
-        theme::font(theme::SMALL + 1.0),
-        theme::TEXT_DIM,
+    let room = rect.right() - t.right() - 16.0;
+    let font = theme::font(theme::SMALL + 1.0);
+    let mut chosen = None;
+    for note in notes {
+        let g = painter.layout_no_wrap((*note).to_string(), font.clone(), colour);
+        if g.size().x <= room {
+            chosen = Some(g);
+            break;
+        }
+    }
+    let g = chosen.unwrap_or_else(|| {
+        let last = notes.last().copied().unwrap_or("");
+        painter.layout_no_wrap(last.to_string(), font, colour)
+    });
+    painter.galley(
+        Pos2::new(rect.right() - g.size().x, rect.top() + 3.0),
+        g,
+        colour,
     );
 }
 
@@ -526,10 +908,8 @@ impl NiceEguiApp for EditorApp {
         _frame: &mut Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&egui_ctx);
-        if let Some([x, y]) = take_start_pad() {
-            let setter = gui.param_setter();
-            controls::gesture(&setter, &self.params.x, x);
-            controls::gesture(&setter, &self.params.y, y);
+        if let Some(request) = take_start() {
+            self.apply_start(&gui.param_setter(), request);
         }
         self.gui = Some(gui);
         Ok(())

@@ -1,9 +1,16 @@
 //! The XY pad: x warm ↔ bright, y the model's second axis, with the model's
 //! landmarks as labelled dots.
+//!
+//! In pad mode the point is the pad's x and y. In morph mode the pad shows
+//! the line from the `from` landmark to the `to` landmark (solid from 0 to
+//! 100 %, dashed to −50 % and 150 %) with the morph point on it, and a drag
+//! slides the point along the line (the `morph` parameter). In manual mode
+//! the pad is dimmed; touching it switches back to pad mode (one gesture on
+//! `mode`) and moves the point as in pad mode.
 
-use super::controls::{Drag, FINE, Target};
+use super::controls::{Drag, FINE, Target, gesture};
 use super::theme::{self, alpha};
-use crate::params::{SemanticEqParams, Y_ENDS, Y_NAME};
+use crate::params::{ModeChoice, SemanticEqParams, Y_ENDS, Y_NAME};
 use egui::epaint::TextShape;
 use egui::{Align2, CornerRadius, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2};
 use nice_plug::prelude::*;
@@ -12,11 +19,17 @@ use semantic_eq_model::Landmark;
 /// Landmarks with fewer training examples than this are not drawn.
 pub const MIN_LANDMARK_COUNT: usize = 5;
 
-/// Pad coordinates (−1..1, y up) → screen.
+/// Pad coordinates (−1..1, y up) → screen, clamped to the pad.
 pub fn to_screen(rect: Rect, x: f32, y: f32) -> Pos2 {
+    to_screen_free(rect, x.clamp(-1.0, 1.0), y.clamp(-1.0, 1.0))
+}
+
+/// Pad coordinates → screen, unclamped (the morph line may run past the
+/// pad's edge: the decoder takes points up to ±2).
+pub fn to_screen_free(rect: Rect, x: f32, y: f32) -> Pos2 {
     Pos2::new(
-        rect.left() + (x.clamp(-1.0, 1.0) + 1.0) * 0.5 * rect.width(),
-        rect.bottom() - (y.clamp(-1.0, 1.0) + 1.0) * 0.5 * rect.height(),
+        rect.left() + (x + 1.0) * 0.5 * rect.width(),
+        rect.bottom() - (y + 1.0) * 0.5 * rect.height(),
     )
 }
 
@@ -28,17 +41,92 @@ fn to_norm(rect: Rect, p: Pos2) -> [f32; 2] {
     ]
 }
 
-/// Handles the pad's gestures: click or drag moves the point (both
-/// parameters in one gesture each), shift-drag moves it finely,
-/// double-click puts it back in the centre.
-fn interact(ui: &Ui, rect: Rect, setter: &ParamSetter, drag: &mut Drag, params: &SemanticEqParams) {
+/// The morph line: its two ends on the pad and whether the model has a
+/// landmark for each (one it has none for sits at the centre).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MorphLine {
+    pub ends: [[f32; 2]; 2],
+    pub names: [&'static str; 2],
+    pub present: [bool; 2],
+    /// Whether each end's landmark is drawn (and labelled) as a dot.
+    pub shown: [bool; 2],
+}
+
+impl MorphLine {
+    /// The point at `t` (0 = from, 1 = to).
+    pub fn at(&self, t: f32) -> [f32; 2] {
+        let [a, b] = self.ends;
+        [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]
+    }
+}
+
+/// What the pad is showing.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PadMode {
+    Pad,
+    Morph(MorphLine),
+    Manual,
+}
+
+/// Handles the pad's gestures. Pad mode: click or drag moves the point
+/// (both parameters in one gesture each), shift-drag moves it finely,
+/// double-click puts it back in the centre. Morph mode: the same, along
+/// the morph line, on `morph`. Manual mode: as pad mode, after switching
+/// to it.
+fn interact(
+    ui: &Ui,
+    rect: Rect,
+    setter: &ParamSetter,
+    drag: &mut Drag,
+    params: &SemanticEqParams,
+    mode: PadMode,
+) {
     let response = ui.interact(
         rect,
         egui::Id::unique("semantic-eq-pad"),
         Sense::click_and_drag(),
     );
+    let hint = match mode {
+        PadMode::Pad => {
+            "Drag the point; shift-drag for fine moves; double-click to return to the centre"
+        }
+        PadMode::Morph(_) => {
+            "Slide the point along the line; shift-drag for fine moves; double-click for 50 %"
+        }
+        PadMode::Manual => "Manual EQ: click or drag here to steer from the pad again",
+    };
+    // A drag in progress goes on the way it started, whatever the mode
+    // reads meanwhile (the host applies the switch a little later).
+    let rail = match (drag.target, mode) {
+        (Some(Target::Pad), _) => None,
+        (_, PadMode::Morph(line)) => Some(line),
+        _ => None,
+    };
+    if let Some(line) = rail {
+        interact_rail(ui, &response, rect, setter, drag, params, line);
+    } else {
+        let leave_manual = || {
+            if mode == PadMode::Manual {
+                gesture(setter, &params.mode, ModeChoice::Pad);
+            }
+        };
+        interact_point(ui, &response, rect, setter, drag, params, &leave_manual);
+    }
+    response.on_hover_text(hint);
+}
+
+fn interact_point(
+    ui: &Ui,
+    response: &egui::Response,
+    rect: Rect,
+    setter: &ParamSetter,
+    drag: &mut Drag,
+    params: &SemanticEqParams,
+    before: &dyn Fn(),
+) {
     let (px, py) = (&params.x, &params.y);
     let begin = |drag: &mut Drag| {
+        before();
         setter.begin_set_parameter(px);
         setter.begin_set_parameter(py);
         drag.target = Some(Target::Pad);
@@ -95,14 +183,71 @@ fn interact(ui: &Ui, rect: Rect, setter: &ParamSetter, drag: &mut Drag, params: 
         send(drag.norm);
         end(drag);
     }
-    response.on_hover_text(
-        "Drag the point; shift-drag for fine moves; double-click to return to the centre",
-    );
+}
+
+/// The morph point dragged along `line`: the pointer's projection on it,
+/// clamped to the morph range.
+fn interact_rail(
+    ui: &Ui,
+    response: &egui::Response,
+    rect: Rect,
+    setter: &ParamSetter,
+    drag: &mut Drag,
+    params: &SemanticEqParams,
+    line: MorphLine,
+) {
+    let morph = &params.morph;
+    let [a, b] = line.ends.map(|[x, y]| to_screen_free(rect, x, y));
+    let ab = b - a;
+    let len2 = ab.length_sq();
+    // A line shorter than a few pixels has no direction to slide along.
+    let t_at = |p: Pos2| (len2 >= 9.0).then(|| (p - a).dot(ab) / len2);
+    let norm_of = |t: f32| morph.preview_normalized(t);
+
+    if response.double_clicked() {
+        if drag.target == Some(Target::Rail) {
+            setter.end_set_parameter(morph);
+            drag.target = None;
+        }
+        gesture(setter, morph, morph.default_plain_value());
+        return;
+    }
+    if response.drag_started() && drag.target.is_none() {
+        setter.begin_set_parameter(morph);
+        drag.target = Some(Target::Rail);
+        drag.norm[0] = morph.unmodulated_normalized_value();
+    }
+    if drag.target == Some(Target::Rail) {
+        if response.dragged() {
+            let old = drag.norm[0];
+            if ui.input(|i| i.modifiers.shift) {
+                if len2 >= 9.0 {
+                    let t = morph.preview_plain(drag.norm[0])
+                        + response.drag_delta().dot(ab) / len2 / FINE;
+                    drag.norm[0] = norm_of(t);
+                }
+            } else if let Some(t) = response.interact_pointer_pos().and_then(t_at) {
+                drag.norm[0] = norm_of(t);
+            }
+            if drag.norm[0] != old {
+                setter.set_parameter(morph, morph.preview_plain(drag.norm[0]));
+            }
+        }
+        if response.drag_stopped() {
+            setter.end_set_parameter(morph);
+            drag.target = None;
+        }
+    } else if response.clicked()
+        && let Some(t) = response.interact_pointer_pos().and_then(t_at)
+    {
+        gesture(setter, morph, morph.preview_plain(norm_of(t)));
+    }
 }
 
 /// Draws the pad in `outer` (axis name on the left, the square pad right of
-/// it) and handles its input. `live` is the smoothed point the engine is at.
-/// Returns the pad's square.
+/// it) and handles its input. `live` is the point the engine is decoding
+/// (it glides behind the controls). Returns the pad's square.
+#[allow(clippy::too_many_arguments)]
 pub fn show(
     ui: &mut Ui,
     outer: Rect,
@@ -111,6 +256,7 @@ pub fn show(
     params: &SemanticEqParams,
     landmarks: &[Landmark],
     live: Option<[f32; 2]>,
+    mode: PadMode,
 ) -> Rect {
     let axis_w = 26.0;
     let side = (outer.width() - axis_w).min(outer.height()).max(40.0);
@@ -118,7 +264,7 @@ pub fn show(
         Pos2::new(outer.right() - side, outer.top()),
         Vec2::splat(side),
     );
-    interact(ui, rect, setter, drag, params);
+    interact(ui, rect, setter, drag, params, mode);
 
     let painter = ui.painter_at(outer.expand(2.0));
     let radius = CornerRadius::same(8);
@@ -199,33 +345,46 @@ pub fn show(
         theme::TEXT_DIM,
     );
 
-    // The point the parameters (or the drag) are at.
-    let norm = if drag.target == Some(Target::Pad) {
-        drag.norm
-    } else {
-        [
-            params.x.unmodulated_normalized_value(),
-            params.y.unmodulated_normalized_value(),
-        ]
-    };
-    let target = to_screen(rect, norm[0] * 2.0 - 1.0, norm[1] * 2.0 - 1.0);
-
-    landmarks_layer(&painter, rect, landmarks, target, taken);
-
-    // Cross-hairs from the point to the edges.
-    let hair = Stroke::new(1.0, alpha(theme::ACCENT, 0.35));
-    painter.vline(target.x, rect.y_range(), hair);
-    painter.hline(rect.x_range(), target.y, hair);
-
-    // Where the engine is (it glides behind the target).
-    if let Some([lx, ly]) = live {
-        let p = to_screen(rect, lx, ly);
-        if p.distance(target) > 3.0 {
-            painter.circle_stroke(p, 5.0, Stroke::new(1.5, alpha(theme::ACCENT, 0.6)));
+    match mode {
+        PadMode::Morph(line) => {
+            // The point where the controls (or the drag) put it.
+            let norm = match drag.target {
+                Some(Target::Rail | Target::Morph) => drag.norm[0],
+                _ => params.morph.unmodulated_normalized_value(),
+            };
+            let [x, y] = line.at(params.morph.preview_plain(norm));
+            let target = to_screen(rect, x, y);
+            // The line under the labels (their halos keep them legible),
+            // the rings on the ends over them; labels keep clear of those.
+            morph_line_layer(&painter, rect, &line);
+            let rings = line.ends.map(|[x, y]| to_screen_free(rect, x, y));
+            landmarks_layer(&painter, rect, landmarks, target, taken, &rings);
+            morph_ends_layer(&painter, rect, &line);
+            live_and_point(&painter, rect, live, target);
+        }
+        PadMode::Pad | PadMode::Manual => {
+            // The point the parameters (or the drag) are at.
+            let norm = if drag.target == Some(Target::Pad) {
+                drag.norm
+            } else {
+                [
+                    params.x.unmodulated_normalized_value(),
+                    params.y.unmodulated_normalized_value(),
+                ]
+            };
+            let target = to_screen(rect, norm[0] * 2.0 - 1.0, norm[1] * 2.0 - 1.0);
+            landmarks_layer(&painter, rect, landmarks, target, taken, &[]);
+            // Cross-hairs from the point to the edges.
+            let hair = Stroke::new(1.0, alpha(theme::ACCENT, 0.35));
+            painter.vline(target.x, rect.y_range(), hair);
+            painter.hline(rect.x_range(), target.y, hair);
+            let live = if mode == PadMode::Manual { None } else { live };
+            live_and_point(&painter, rect, live, target);
+            if mode == PadMode::Manual {
+                manual_veil(&painter, rect);
+            }
         }
     }
-    painter.circle_filled(target, 13.0, alpha(theme::ACCENT, 0.18));
-    painter.circle(target, 8.0, theme::TEXT, Stroke::new(3.0, theme::ACCENT));
 
     painter.rect_stroke(
         rect,
@@ -235,6 +394,112 @@ pub fn show(
     );
     rect
 }
+
+/// The ring where the engine is (when it trails the point) and the point.
+fn live_and_point(painter: &egui::Painter, rect: Rect, live: Option<[f32; 2]>, target: Pos2) {
+    if let Some([lx, ly]) = live {
+        let p = to_screen(rect, lx, ly);
+        if p.distance(target) > 3.0 {
+            painter.circle_stroke(p, 5.0, Stroke::new(1.5, alpha(theme::ACCENT, 0.6)));
+        }
+    }
+    painter.circle_filled(target, 13.0, alpha(theme::ACCENT, 0.18));
+    painter.circle(target, 8.0, theme::TEXT, Stroke::new(3.0, theme::ACCENT));
+}
+
+/// Manual mode: the pad is not playing; a veil and a note say so.
+fn manual_veil(painter: &egui::Painter, rect: Rect) {
+    painter.rect_filled(rect, 8.0, alpha(theme::WELL, 0.6));
+    let c = rect.center();
+    let title = painter.layout_no_wrap(
+        "Manual EQ".to_string(),
+        theme::font(theme::BODY + 2.0),
+        theme::TEXT,
+    );
+    let note = painter.layout_no_wrap(
+        "click or drag to steer from the pad again".to_string(),
+        theme::font(theme::SMALL),
+        theme::TEXT_DIM,
+    );
+    let w = title.size().x.max(note.size().x) + 28.0;
+    let h = title.size().y + note.size().y + 20.0;
+    let bubble = Rect::from_center_size(c, egui::vec2(w, h));
+    painter.rect_filled(bubble, 8.0, alpha(theme::PANEL, 0.92));
+    painter.rect_stroke(
+        bubble,
+        8.0,
+        Stroke::new(1.0, theme::BORDER),
+        StrokeKind::Inside,
+    );
+    let top = bubble.top() + 8.0;
+    painter.galley(
+        Pos2::new(c.x - title.size().x * 0.5, top),
+        title.clone(),
+        theme::TEXT,
+    );
+    painter.galley(
+        Pos2::new(c.x - note.size().x * 0.5, top + title.size().y + 4.0),
+        note,
+        theme::TEXT_DIM,
+    );
+}
+
+/// The morph line: solid between the landmarks, dashed on to −50 % and
+/// 150 %, with short ticks across its ends.
+fn morph_line_layer(painter: &egui::Painter, rect: Rect, line: &MorphLine) {
+    let clip = painter.with_clip_rect(rect.shrink(1.0));
+    let [a, b] = line.ends.map(|[x, y]| to_screen_free(rect, x, y));
+    let [lo, hi] = [line.at(-0.5), line.at(1.5)].map(|[x, y]| to_screen_free(rect, x, y));
+    let faint = Stroke::new(2.0, alpha(theme::MORPH_LINE, 0.5));
+    if a.distance(b) > 1.0 {
+        for seg in [[lo, a], [b, hi]] {
+            clip.add(egui::Shape::dashed_line(&seg, faint, 6.0, 4.0));
+        }
+        let dir = (b - a).normalized();
+        let across = egui::vec2(-dir.y, dir.x) * 5.0;
+        for p in [lo, hi] {
+            clip.line_segment([p - across, p + across], faint);
+        }
+    }
+    clip.line_segment([a, b], Stroke::new(3.0, theme::MORPH_LINE));
+}
+
+/// Rings on the morph line's ends, and a label for an end whose landmark
+/// is not drawn: "(not in this model)" for one the model lacks (it sits at
+/// the centre).
+fn morph_ends_layer(painter: &egui::Painter, rect: Rect, line: &MorphLine) {
+    let clip = painter.with_clip_rect(rect.shrink(1.0));
+    let ends = line.ends.map(|[x, y]| to_screen_free(rect, x, y));
+    for (i, p) in ends.into_iter().enumerate() {
+        clip.circle_stroke(p, RING, Stroke::new(2.0, theme::MORPH_LINE));
+        if line.shown[i] {
+            continue;
+        }
+        let (text, colour) = if line.present[i] {
+            (line.names[i].to_string(), theme::TEXT_DIM)
+        } else {
+            (
+                format!("{} (not in this model)", line.names[i]),
+                theme::ERROR,
+            )
+        };
+        let g = painter.layout_no_wrap(text, theme::font(theme::SMALL), colour);
+        let at = Pos2::new(
+            p.x - g.size().x * 0.5,
+            p.y + if i == 0 { 14.0 } else { -14.0 - g.size().y },
+        );
+        let r = Rect::from_min_size(at, g.size());
+        painter.rect_filled(
+            r.expand2(egui::vec2(3.0, 0.0)),
+            3.0,
+            alpha(theme::WELL, 0.85),
+        );
+        painter.galley(at, g, colour);
+    }
+}
+
+/// Radius of the rings on the morph line's ends.
+const RING: f32 = 9.0;
 
 /// "a ⟷ b" centred on `centre` along `angle` (radians, 0 = left to right):
 /// the default fonts have no arrows, so the arrow is drawn.
@@ -273,12 +538,15 @@ pub fn arrow_label(
 
 /// Dots sized by how many examples they stand for, labels placed where they
 /// collide with nothing drawn before them.
+/// `rings` are the morph line's ends: a landmark there is ringed, so its
+/// label keeps further away.
 fn landmarks_layer(
     painter: &egui::Painter,
     rect: Rect,
     landmarks: &[Landmark],
     point: Pos2,
     mut taken: Vec<Rect>,
+    rings: &[Pos2],
 ) {
     let mut shown: Vec<&Landmark> = landmarks
         .iter()
@@ -298,6 +566,9 @@ fn landmarks_layer(
     for &(p, r) in &dots {
         taken.push(Rect::from_center_size(p, Vec2::splat(2.0 * r + 2.0)));
     }
+    for &p in rings {
+        taken.push(Rect::from_center_size(p, Vec2::splat(2.0 * RING + 4.0)));
+    }
     for (l, &(p, r)) in shown.iter().zip(&dots) {
         let major = l.count as f32 >= 0.2 * max;
         let colour = if major { theme::TEXT } else { theme::TEXT_DIM };
@@ -305,7 +576,8 @@ fn landmarks_layer(
         let font = theme::font(if major { theme::BODY } else { theme::SMALL });
         let galley = painter.layout_no_wrap(l.name.clone(), font, colour);
         let size = galley.size();
-        let gap = r + 4.0;
+        let ringed = rings.iter().any(|q| q.distance(p) < 1.0);
+        let gap = if ringed { RING + 5.0 } else { r + 4.0 };
         let candidates = [
             Rect::from_min_size(Pos2::new(p.x + gap, p.y - size.y * 0.5), size),
             Rect::from_min_size(Pos2::new(p.x - gap - size.x, p.y - size.y * 0.5), size),

@@ -1,13 +1,14 @@
-//! Runs `scripts/screenshot.sh` and checks the picture: the editor really
+//! Runs `scripts/screenshot.sh` and checks the pictures: the editor really
 //! drew (the curve's colour is there, several distinct regions, no uniform
-//! fill).
+//! fill), each shows the mode it was taken in (the mode selector's lit
+//! segment), and the morph picture has its line.
 //!
 //! It builds the release standalone (about 6 minutes cold on 2 cores) and
 //! may install system packages, so it is ignored by default; CI runs it:
 //! `cargo test -p semantic-eq --lib editor::screenshot_test -- --ignored`.
 
-use super::theme;
-use std::path::PathBuf;
+use super::{DEFAULT_SIZE, MARGIN, theme};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn workspace() -> PathBuf {
@@ -18,7 +19,7 @@ fn workspace() -> PathBuf {
 }
 
 /// RGB pixels of a PNG.
-fn decode(path: &std::path::Path) -> (u32, u32, Vec<[u8; 3]>) {
+fn decode(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
     let file = std::fs::File::open(path).expect("the screenshot exists");
     let mut decoder = png::Decoder::new(std::io::BufReader::new(file));
     decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
@@ -42,7 +43,7 @@ fn near(a: [u8; 3], b: egui::Color32, tol: i32) -> bool {
 }
 
 /// The checks on a screenshot; the reason when one fails.
-fn check(path: &std::path::Path) -> Result<(), String> {
+fn check(path: &Path) -> Result<(), String> {
     let (w, h, px) = decode(path);
     if w < 800 || h < 500 {
         return Err(format!("window of {w}x{h}"));
@@ -93,12 +94,103 @@ fn check(path: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Which segment of the mode selector is lit (0 pad, 1 morph, 2 manual):
+/// the selector sits left of the bypass button at the header's right end
+/// (see `EditorApp::header`), its lit segment tinted with the accent.
+fn lit_mode(path: &Path) -> Result<usize, String> {
+    let (w, h, px) = decode(path);
+    // The screenshot is at the default size (scale 1) or a multiple of it.
+    let scale = w as f32 / DEFAULT_SIZE.0;
+    let right = DEFAULT_SIZE.0 - MARGIN - 118.0 - 16.0;
+    let seg_w = 78.0;
+    let lit = theme::mix(theme::WELL, theme::ACCENT, 0.22);
+    let mut found = Vec::new();
+    for i in 0..3 {
+        // A short run across the segment's middle, above its label.
+        let cx = right - (3 - i) as f32 * seg_w + seg_w * 0.5;
+        let y = ((MARGIN + 2.0 + 5.0) * scale) as u32;
+        let hits = (-10..=10)
+            .filter(|dx| {
+                let x = ((cx + *dx as f32) * scale) as u32;
+                x < w && y < h && near(px[(y * w + x) as usize], lit, 14)
+            })
+            .count();
+        if hits >= 15 {
+            found.push(i);
+        }
+    }
+    match found[..] {
+        [i] => Ok(i),
+        _ => Err(format!("lit mode segments: {found:?}")),
+    }
+}
+
+/// Pixels of the morph line's colour.
+fn morph_pixels(path: &Path) -> usize {
+    let (_, _, px) = decode(path);
+    px.iter()
+        .filter(|p| near(**p, theme::MORPH_LINE, 24))
+        .count()
+}
+
+/// Share of pixels that differ between two pictures of the same size.
+fn differing(a: &Path, b: &Path) -> f64 {
+    let (wa, ha, pa) = decode(a);
+    let (wb, hb, pb) = decode(b);
+    if (wa, ha) != (wb, hb) {
+        return 1.0;
+    }
+    let n = pa.iter().zip(&pb).filter(|(x, y)| x != y).count();
+    n as f64 / pa.len() as f64
+}
+
+/// All checks on the three pictures `base`.png, `base`-manual.png and
+/// `base`-morph.png.
+fn check_set(base: &Path) -> Result<(), String> {
+    let with = |suffix: &str| {
+        let mut name = base.file_stem().unwrap().to_os_string();
+        name.push(suffix);
+        name.push(".png");
+        base.with_file_name(name)
+    };
+    let (pad, manual, morph) = (with(""), with("-manual"), with("-morph"));
+    for (path, mode) in [(&pad, 0), (&manual, 2), (&morph, 1)] {
+        let tag = |e: String| format!("{}: {e}", path.display());
+        check(path).map_err(tag)?;
+        let lit = lit_mode(path).map_err(tag)?;
+        if lit != mode {
+            return Err(tag(format!("shows mode {lit}, expected {mode}")));
+        }
+    }
+    let line = morph_pixels(&morph);
+    if line < 150 {
+        return Err(format!(
+            "{}: {line} pixels of the morph line",
+            morph.display()
+        ));
+    }
+    if morph_pixels(&pad) > 20 {
+        return Err(format!("{}: a morph line in pad mode", pad.display()));
+    }
+    let d = differing(&pad, &manual);
+    if d < 0.02 {
+        return Err(format!(
+            "the manual picture is {:.1} % different only",
+            100.0 * d
+        ));
+    }
+    Ok(())
+}
+
 #[test]
 #[ignore = "builds the release standalone and runs it under Xvfb; CI runs it"]
 fn screenshot_shows_the_editor() {
     let root = workspace();
     let out = root.join("target/screenshots/editor-test.png");
-    let _ = std::fs::remove_file(&out);
+    for suffix in ["", "-manual", "-morph"] {
+        let _ =
+            std::fs::remove_file(root.join(format!("target/screenshots/editor-test{suffix}.png")));
+    }
     let status = Command::new("bash")
         .arg(root.join("scripts/screenshot.sh"))
         .arg(&out)
@@ -106,17 +198,17 @@ fn screenshot_shows_the_editor() {
         .status()
         .expect("bash runs");
     assert!(status.success(), "scripts/screenshot.sh failed: {status}");
-    if let Err(why) = check(&out) {
-        panic!("{}: {why}", out.display());
+    if let Err(why) = check_set(&out) {
+        panic!("{why}");
     }
 }
 
-/// The checks themselves: the committed screenshot passes, a window of
+/// The checks themselves: the committed screenshots pass, a window of
 /// plain background fails.
 #[test]
-fn the_checks_pass_the_committed_screenshot_and_fail_a_blank_one() {
+fn the_checks_pass_the_committed_screenshots_and_fail_a_blank_one() {
     let docs = workspace().join("docs/editor.png");
-    assert_eq!(check(&docs), Ok(()), "{}", docs.display());
+    assert_eq!(check_set(&docs), Ok(()), "{}", docs.display());
 
     let dir = tempfile::tempdir().unwrap();
     let blank = dir.path().join("blank.png");
@@ -131,4 +223,5 @@ fn the_checks_pass_the_committed_screenshot_and_fail_a_blank_one() {
     writer.write_image_data(&data).unwrap();
     writer.finish().unwrap();
     assert!(check(&blank).is_err());
+    assert!(lit_mode(&blank).is_err());
 }

@@ -2,11 +2,12 @@
 //! context that records parameter gestures.
 
 use super::*;
+use controls::FINE;
 use egui::Vec2;
 use nice_plug::context::PluginApi;
 use nice_plug::params::internals::ParamPtr;
 use nice_plug::plugin::PluginState;
-use semantic_eq_model::{EqParams, cascade_magnitude_db};
+use semantic_eq_model::{BAND_COUNT, EqParams, PARAMS, cascade_magnitude_db};
 use std::time::{Duration, Instant};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -69,6 +70,9 @@ struct Rig {
     pointer: Pos2,
     mods: egui::Modifiers,
     size: Vec2,
+    /// Keep the last frame's shapes in `shapes` (off for the cost test).
+    keep_shapes: bool,
+    shapes: Vec<egui::epaint::ClippedShape>,
 }
 
 impl Rig {
@@ -92,6 +96,8 @@ impl Rig {
             pointer: Pos2::ZERO,
             mods: egui::Modifiers::NONE,
             size: vec2(DEFAULT_SIZE.0, DEFAULT_SIZE.1),
+            keep_shapes: true,
+            shapes: Vec::new(),
         };
         rig.run(vec![]);
         rig.run(vec![]);
@@ -113,6 +119,9 @@ impl Rig {
         let mut out = self.ctx.run_ui(raw, |ui| app.frame(ui));
         // No renderer here to upload the font atlas to.
         out.textures_delta.clear();
+        if self.keep_shapes {
+            self.shapes = out.shapes.clone();
+        }
         self.ctx.tessellate(out.shapes, out.pixels_per_point).len()
     }
 
@@ -133,8 +142,149 @@ impl Rig {
     }
 
     fn pad_point(&self, x: f32, y: f32) -> Pos2 {
-        pad::to_screen(self.app.pad_rect, x, y)
+        pad::to_screen(self.app.placed.pad, x, y)
     }
+
+    fn set_mods(&mut self, mods: egui::Modifiers) {
+        self.mods = mods;
+        self.run(vec![egui::Event::ModifiersChanged(mods)]);
+    }
+
+    /// A click at `p`.
+    fn click(&mut self, p: Pos2) {
+        self.move_to(p);
+        self.button(true);
+        self.button(false);
+        self.run(vec![]);
+    }
+
+    /// Press at `from`, move to `to` in `steps`, release.
+    fn drag(&mut self, from: Pos2, to: Pos2, steps: usize) {
+        self.move_to(from);
+        self.button(true);
+        for i in 1..=steps {
+            let t = i as f32 / steps as f32;
+            self.move_to(from + (to - from) * t);
+        }
+        self.button(false);
+        self.run(vec![]);
+    }
+
+    /// Sets a parameter as the host would (outside any recorded gesture).
+    fn set<P: Param>(&mut self, param: &P, plain: P::Plain) {
+        let gui = self.app.gui.clone().unwrap();
+        controls::gesture(&gui.param_setter(), param, plain);
+        self.run(vec![]);
+        self.run(vec![]);
+        self.host.take();
+    }
+
+    fn set_mode(&mut self, mode: ModeChoice) {
+        let params = self.app.params.clone();
+        self.set(&params.mode, mode);
+    }
+
+    fn params(&self) -> Arc<SemanticEqParams> {
+        self.app.params.clone()
+    }
+
+    /// The rectangles of the texts equal to `text` drawn in the last frame,
+    /// in drawing order (popups come last).
+    fn texts(&self, text: &str) -> Vec<Rect> {
+        self.shapes
+            .iter()
+            .filter_map(|c| match &c.shape {
+                egui::Shape::Text(t) if t.galley.text() == text => {
+                    Some(t.galley.rect.translate(t.pos.to_vec2()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Whether any text drawn in the last frame contains `part`.
+    fn shows_text(&self, part: &str) -> bool {
+        self.shapes.iter().any(|c| match &c.shape {
+            egui::Shape::Text(t) => t.galley.text().contains(part),
+            _ => false,
+        })
+    }
+
+    /// Line segments drawn in `colour` at `width` inside `within`.
+    fn segments(&self, colour: egui::Color32, width: f32, within: Rect) -> Vec<[Pos2; 2]> {
+        self.shapes
+            .iter()
+            .filter_map(|c| match &c.shape {
+                egui::Shape::LineSegment { points, stroke }
+                    if stroke.color == colour
+                        && stroke.width == width
+                        && within.expand(1.0).contains(points[0])
+                        && within.expand(1.0).contains(points[1]) =>
+                {
+                    Some(*points)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Writes a live view as the audio thread would.
+    fn publish(&mut self, view: LiveView) {
+        self.input.write(view);
+        self.run(vec![]);
+        self.run(vec![]);
+    }
+}
+
+/// The pixel of `f` Hz, `db` dB on the curve's well, worked out here from
+/// the plot's axes (20 Hz-20 kHz logarithmic, ±15 dB).
+fn plot_px(plot: Rect, f: f64, db: f32) -> Pos2 {
+    let t = ((f / 20.0).ln() / 1000f64.ln()) as f32;
+    Pos2::new(
+        plot.left() + t * plot.width(),
+        plot.center().y - db / 15.0 * plot.height() / 2.0,
+    )
+}
+
+/// The pixel of pad point (x, y), worked out here (x right, y up, ±1).
+fn pad_px(pad: Rect, x: f32, y: f32) -> Pos2 {
+    Pos2::new(
+        pad.left() + (x + 1.0) / 2.0 * pad.width(),
+        pad.bottom() - (y + 1.0) / 2.0 * pad.height(),
+    )
+}
+
+fn only_ids(events: &[Ev]) -> Vec<String> {
+    let mut ids: Vec<String> = events
+        .iter()
+        .map(|e| match e {
+            Ev::Begin(id) | Ev::End(id) | Ev::Set(id, _) => id.clone(),
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// Every set happens between its parameter's begin and end, and every
+/// begin has its end.
+fn well_formed(events: &[Ev]) {
+    let mut open: Vec<&str> = Vec::new();
+    for e in events {
+        match e {
+            Ev::Begin(id) => {
+                assert!(!open.contains(&id.as_str()), "{id} begun twice: {events:?}");
+                open.push(id);
+            }
+            Ev::Set(id, _) => assert!(open.contains(&id.as_str()), "{id} set outside: {events:?}"),
+            Ev::End(id) => {
+                let i = open.iter().position(|o| o == id);
+                assert!(i.is_some(), "{id} ended but not begun: {events:?}");
+                open.remove(i.unwrap());
+            }
+        }
+    }
+    assert!(open.is_empty(), "gestures left open: {open:?}");
 }
 
 fn begins_ends(events: &[Ev]) -> (Vec<String>, Vec<String>) {
@@ -153,7 +303,11 @@ fn begins_ends(events: &[Ev]) -> (Vec<String>, Vec<String>) {
 #[test]
 fn dragging_the_pad_is_one_gesture_per_axis_and_lands_under_the_pointer() {
     let mut rig = Rig::new();
-    assert!(rig.app.pad_rect.width() > 300.0, "{:?}", rig.app.pad_rect);
+    assert!(
+        rig.app.placed.pad.width() > 300.0,
+        "{:?}",
+        rig.app.placed.pad
+    );
     rig.move_to(rig.pad_point(0.0, 0.0));
     rig.button(true);
     for i in 1..=10 {
@@ -185,7 +339,7 @@ fn shift_drag_moves_the_pad_finely_and_double_click_recentres() {
     rig.mods = egui::Modifiers::SHIFT;
     rig.run(vec![egui::Event::ModifiersChanged(rig.mods)]);
     rig.button(true);
-    let side = rig.app.pad_rect.width();
+    let side = rig.app.placed.pad.width();
     // Half the pad's width with shift: a tenth of that in value.
     for i in 1..=10 {
         rig.move_to(start + vec2(side * 0.05 * i as f32, 0.0));
@@ -242,7 +396,7 @@ fn the_layout_fits_from_the_smallest_to_a_large_window() {
         rig.size = size;
         rig.run(vec![]);
         rig.run(vec![]);
-        let pad = rig.app.pad_rect;
+        let pad = rig.app.placed.pad;
         let window = Rect::from_min_size(Pos2::ZERO, size);
         assert!(window.contains_rect(pad), "{size:?}: pad {pad:?}");
         assert!(
@@ -266,9 +420,10 @@ fn the_curve_is_the_cascade_response() {
         ..EqParams::default()
     };
     let mut cache = CurveCache::default();
-    assert!(cache.update(&eq, 48_000.0));
+    let on = [true; BAND_COUNT];
+    assert!(cache.update(&eq, on, 48_000.0));
     assert!(
-        !cache.update(&eq, 48_000.0),
+        !cache.update(&eq, on, 48_000.0),
         "unchanged input is not recomputed"
     );
     for i in (0..curve::POINTS).step_by(20) {
@@ -339,8 +494,10 @@ fn a_frame_costs_well_under_two_milliseconds() {
                 ..EqParams::default()
             },
             pad: [t as f32 - 0.5, 0.2],
+            latent: [t as f32 - 0.5, 0.2],
             sample_rate: 48_000.0,
             valid: true,
+            ..LiveView::default()
         });
         let p = rig.pad_point(t as f32 - 0.5, 0.1);
         rig.run(vec![egui::Event::PointerMoved(p)])
@@ -361,6 +518,611 @@ fn a_frame_costs_well_under_two_milliseconds() {
         _ => wall,
     };
     eprintln!("editor frame: {cpu:?} CPU, {wall:?} wall ({prims} primitives)");
+    assert!(
+        cpu < Duration::from_millis(2),
+        "a frame took {cpu:?} of CPU"
+    );
+}
+
+#[test]
+fn the_mode_selector_is_one_gesture_and_switches_the_view() {
+    let mut rig = Rig::new();
+    assert!(rig.app.placed.x_slider.is_some() && rig.app.placed.morph.is_none());
+    let modes = rig.app.placed.modes;
+    rig.click(modes[1].center());
+    assert_eq!(rig.params().mode.value(), ModeChoice::Morph);
+    assert_eq!(
+        rig.host.take(),
+        [
+            Ev::Begin("mode".into()),
+            Ev::Set("mode".into(), 0.5),
+            Ev::End("mode".into())
+        ]
+    );
+    assert!(rig.app.placed.morph.is_some() && rig.app.placed.x_slider.is_none());
+    assert!(rig.shows_text("MORPH"));
+
+    rig.click(modes[2].center());
+    assert_eq!(rig.params().mode.value(), ModeChoice::Manual);
+    assert_eq!(
+        rig.host.take(),
+        [
+            Ev::Begin("mode".into()),
+            Ev::Set("mode".into(), 1.0),
+            Ev::End("mode".into())
+        ]
+    );
+    assert!(
+        rig.app.placed.edit.is_none(),
+        "no 'edit this curve' in manual"
+    );
+    assert!(rig.shows_text("MANUAL EQ"));
+
+    // The mode already chosen: nothing to tell the host.
+    rig.click(modes[2].center());
+    assert_eq!(rig.host.take(), []);
+    rig.click(modes[0].center());
+    assert_eq!(rig.params().mode.value(), ModeChoice::Pad);
+    assert!(rig.app.placed.edit.is_some());
+}
+
+#[test]
+fn the_morph_slider_is_one_gesture_and_lands_under_the_pointer() {
+    let mut rig = Rig::new();
+    rig.set_mode(ModeChoice::Morph);
+    let track = rig.app.placed.morph.unwrap().track;
+    // −50 % at the left end, 150 % at the right: 50 % (the default) at
+    // the middle, 100 % three quarters of the way.
+    let at = |pct: f32| {
+        Pos2::new(
+            track.left() + (pct + 50.0) / 200.0 * track.width(),
+            track.center().y,
+        )
+    };
+    rig.drag(at(50.0), at(100.0), 10);
+    let events = rig.host.take();
+    well_formed(&events);
+    assert_eq!(only_ids(&events), ["morph"], "{events:?}");
+    let (b, _) = begins_ends(&events);
+    assert_eq!(b, ["morph"]);
+    let m = rig.params().morph.value();
+    assert!((m - 1.0).abs() < 0.01, "morph = {m}");
+    assert!(rig.shows_text("100 % from warm to bright"));
+
+    // Double-click: back to 50 %.
+    rig.move_to(at(120.0));
+    for _ in 0..2 {
+        rig.button(true);
+        rig.button(false);
+    }
+    rig.run(vec![]);
+    assert_eq!(rig.params().morph.value(), 0.5);
+    well_formed(&rig.host.take());
+}
+
+#[test]
+fn the_descriptor_choices_say_what_the_model_lacks_and_pick_with_one_gesture() {
+    let mut rig = Rig::new();
+    rig.set_mode(ModeChoice::Morph);
+    // A model with no "re27" landmark.
+    rig.app
+        .model
+        .status
+        .landmarks
+        .retain(|l| l.name != Descriptor::Re27.name());
+    let row = rig.app.placed.morph.unwrap();
+    rig.click(row.from.center());
+    rig.run(vec![]);
+    assert!(
+        rig.shows_text("re27  (not in this model)"),
+        "the list marks the missing descriptor"
+    );
+    assert!(!rig.shows_text("thin  (not in this model)"));
+    // The list is drawn after everything else: its "thin" is the last one.
+    let thin = *rig.texts("thin").last().expect("thin in the list");
+    rig.click(thin.center());
+    assert_eq!(rig.params().from.value(), Descriptor::Thin);
+    let events = rig.host.take();
+    let idx = Descriptor::Thin.to_index() as f32 / (Descriptor::variants().len() - 1) as f32;
+    assert_eq!(
+        events,
+        [
+            Ev::Begin("from".into()),
+            Ev::Set("from".into(), idx),
+            Ev::End("from".into())
+        ]
+    );
+
+    // Choosing the missing one: the editor says it sits at the centre.
+    let params = rig.params();
+    rig.set(&params.to, Descriptor::Re27);
+    assert!(rig.shows_text("re27 not in this model: at the centre"));
+    assert!(
+        rig.shows_text("re27 (not in this model)"),
+        "labelled on the pad"
+    );
+    let pad = rig.app.placed.pad;
+    let line = rig.segments(theme::MORPH_LINE, 3.0, pad);
+    assert_eq!(line.len(), 1, "{line:?}");
+    assert!(line[0][1].distance(pad.center()) < 0.5, "{line:?}");
+}
+
+#[test]
+fn in_morph_mode_the_pad_draws_the_line_between_the_landmarks_and_slides_along_it() {
+    let mut rig = Rig::new();
+    rig.set_mode(ModeChoice::Morph);
+    let params = rig.params();
+    let landmarks = rig.app.model.status.landmarks.clone();
+    let landmark = |name: &str| {
+        let l = landmarks.iter().find(|l| l.name == name).unwrap();
+        (l.x, l.y)
+    };
+    for (from, to) in [
+        (Descriptor::Warm, Descriptor::Bright),
+        (Descriptor::Boomy, Descriptor::Thin),
+    ] {
+        rig.set(&params.from, from);
+        rig.set(&params.to, to);
+        let pad = rig.app.placed.pad;
+        let (a, b) = (landmark(from.name()), landmark(to.name()));
+        let (pa, pb) = (pad_px(pad, a.0, a.1), pad_px(pad, b.0, b.1));
+        let line = rig.segments(theme::MORPH_LINE, 3.0, pad);
+        assert_eq!(line.len(), 1, "one solid line on the pad: {line:?}");
+        assert!(line[0][0].distance(pa) < 0.5, "{:?} vs {pa:?}", line[0]);
+        assert!(line[0][1].distance(pb) < 0.5, "{:?} vs {pb:?}", line[0]);
+    }
+
+    // Boomy → thin, at 50 %: the point is half-way. Drag it to thin's dot,
+    // then past the pad's corner (the morph stops at 150 %).
+    let pad = rig.app.placed.pad;
+    let (a, b) = (landmark("boomy"), landmark("thin"));
+    let mid = pad_px(pad, (a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+    rig.drag(mid, pad_px(pad, b.0, b.1), 10);
+    let m = params.morph.value();
+    assert!((m - 1.0).abs() < 0.01, "morph = {m}");
+    let events = rig.host.take();
+    well_formed(&events);
+    assert_eq!(only_ids(&events), ["morph"]);
+    assert_eq!(
+        params.mode.value(),
+        ModeChoice::Morph,
+        "the pad stays in morph mode"
+    );
+    rig.drag(
+        pad_px(pad, b.0, b.1),
+        pad.right_bottom() - vec2(2.0, 2.0),
+        10,
+    );
+    assert_eq!(params.morph.value(), 1.5);
+    // The point drawn where the live view says the engine is decoding.
+    rig.publish(LiveView {
+        latent: [0.1, -0.1],
+        valid: true,
+        ..LiveView::default()
+    });
+    assert!(rig.app.placed.pad.contains(pad_px(pad, 0.1, -0.1)));
+}
+
+#[test]
+fn touching_the_pad_in_manual_mode_switches_back_to_pad_mode() {
+    let mut rig = Rig::new();
+    rig.set_mode(ModeChoice::Manual);
+    assert!(
+        rig.shows_text("Manual EQ"),
+        "the pad says it is not playing"
+    );
+    rig.click(rig.pad_point(0.3, -0.2));
+    let events = rig.host.take();
+    assert_eq!(
+        events[..3],
+        [
+            Ev::Begin("mode".into()),
+            Ev::Set("mode".into(), 0.0),
+            Ev::End("mode".into())
+        ],
+        "{events:?}"
+    );
+    well_formed(&events);
+    assert_eq!(only_ids(&events), ["mode", "x", "y"]);
+    let p = rig.params();
+    assert_eq!(p.mode.value(), ModeChoice::Pad);
+    assert!((p.x.value() - 0.3).abs() < 0.01 && (p.y.value() + 0.2).abs() < 0.01);
+
+    // The warm ↔ bright slider too.
+    rig.set_mode(ModeChoice::Manual);
+    let slider = rig.app.placed.x_slider.unwrap();
+    rig.click(Pos2::new(slider.center().x + 40.0, slider.center().y));
+    assert_eq!(p.mode.value(), ModeChoice::Pad);
+    let events = rig.host.take();
+    well_formed(&events);
+    assert_eq!(only_ids(&events), ["mode", "x"]);
+}
+
+#[test]
+fn dragging_a_bell_handle_sets_its_frequency_and_gain_under_the_pointer() {
+    let mut rig = Rig::new();
+    let p = rig.params();
+    rig.set(&p.manual.b2_freq_hz, 400.0);
+    rig.set(&p.manual.b2_gain_db, -3.0);
+    rig.set_mode(ModeChoice::Manual);
+    let plot = rig.app.placed.plot;
+    rig.drag(plot_px(plot, 400.0, -3.0), plot_px(plot, 1000.0, 6.0), 12);
+    let events = rig.host.take();
+    well_formed(&events);
+    assert_eq!(only_ids(&events), ["b2_f", "b2_g"], "{events:?}");
+    let (b, e) = begins_ends(&events);
+    assert_eq!((b.len(), e.len()), (2, 2), "one gesture per parameter");
+    let (f, g) = (p.manual.b2_freq_hz.value(), p.manual.b2_gain_db.value());
+    assert!((f - 1000.0).abs() < 5.0, "freq {f}");
+    assert!((g - 6.0).abs() < 0.05, "gain {g}");
+    // The handle is drawn where it was dropped.
+    let handle = curve::Axes(plot).handle(&rig.app.curve, 2);
+    assert!(
+        handle.distance(plot_px(plot, 1000.0, 6.0)) < 1.0,
+        "{handle:?}"
+    );
+
+    // A shelf's handle sits on its curve at the corner, half its gain:
+    // dragged to +3 dB there, the shelf gains 6 dB.
+    let ls = plot_px(plot, 100.0, 0.0);
+    rig.drag(ls, plot_px(plot, 100.0, 3.0), 8);
+    let g = p.manual.ls_gain_db.value();
+    assert!((g - 6.0).abs() < 0.05, "shelf gain {g}");
+    assert!((p.manual.ls_freq_hz.value() - 100.0).abs() < 0.5);
+    let (_, db) = rig.app.curve.handles[0];
+    assert!((db - 3.0).abs() < 0.05, "shelf handle at {db} dB");
+    let events = rig.host.take();
+    well_formed(&events);
+    assert_eq!(
+        only_ids(&events),
+        ["ls_g"],
+        "a vertical drag touches the gain only"
+    );
+
+    // Shift: a tenth of the travel.
+    rig.set_mods(egui::Modifiers::SHIFT);
+    let start = curve::Axes(plot).handle(&rig.app.curve, 2);
+    rig.drag(start, start + vec2(0.0, -100.0), 10);
+    rig.set_mods(egui::Modifiers::NONE);
+    let g = p.manual.b2_gain_db.value();
+    let want = 6.0 + 100.0 / FINE / (plot.height() / 2.0) * 15.0;
+    assert!((g - want).abs() < 0.05, "fine gain {g}, want {want}");
+
+    // Double-click on a handle: 0 dB.
+    let h = curve::Axes(plot).handle(&rig.app.curve, 2);
+    rig.move_to(h);
+    for _ in 0..2 {
+        rig.button(true);
+        rig.button(false);
+    }
+    rig.run(vec![]);
+    assert_eq!(p.manual.b2_gain_db.value(), 0.0);
+}
+
+#[test]
+fn the_wheel_or_an_alt_drag_over_a_bell_sets_its_q() {
+    let mut rig = Rig::new();
+    rig.set_mode(ModeChoice::Manual);
+    let p = rig.params();
+    let plot = rig.app.placed.plot;
+    let wheel = |lines: f32| egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Line,
+        delta: vec2(0.0, lines),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: egui::Modifiers::NONE,
+    };
+    // Bell 1 at 250 Hz, Q 1.
+    rig.move_to(plot_px(plot, 250.0, 0.0));
+    rig.run(vec![wheel(1.0)]);
+    let q = p.manual.b1_q.value();
+    let want = 2f32.powf(1.0 / manual::Q_NOTCHES_PER_OCTAVE);
+    assert!((q - want).abs() < 1e-3, "Q {q}, want {want}");
+    assert_eq!(
+        rig.host.take(),
+        [
+            Ev::Begin("b1_q".into()),
+            Ev::Set("b1_q".into(), p.manual.b1_q.preview_normalized(q)),
+            Ev::End("b1_q".into())
+        ]
+    );
+    rig.run(vec![wheel(-2.0)]);
+    let q2 = p.manual.b1_q.value();
+    assert!((q2 - q / want / want).abs() < 1e-3, "Q {q2}");
+    rig.host.take();
+    // Over a shelf: its Q is fixed, nothing happens.
+    rig.move_to(plot_px(plot, 100.0, 0.0));
+    rig.run(vec![wheel(1.0)]);
+    assert_eq!(rig.host.take(), []);
+    // Away from the handles: nothing either.
+    rig.move_to(plot_px(plot, 600.0, -10.0));
+    rig.run(vec![wheel(1.0)]);
+    assert_eq!(rig.host.take(), []);
+
+    // Alt-drag up by one octave's worth of pixels on bell 3 (4 kHz, Q 1):
+    // Q doubles, frequency and gain stay.
+    rig.set_mods(egui::Modifiers::ALT);
+    let h = plot_px(plot, 4000.0, 0.0);
+    rig.drag(h, h - vec2(6.0, manual::Q_PX_PER_OCTAVE), 8);
+    rig.set_mods(egui::Modifiers::NONE);
+    let q = p.manual.b3_q.value();
+    assert!((q - 2.0).abs() < 0.01, "Q {q}");
+    let events = rig.host.take();
+    well_formed(&events);
+    assert_eq!(only_ids(&events), ["b3_q"]);
+    assert_eq!(p.manual.b3_freq_hz.value(), 4000.0);
+    assert_eq!(p.manual.b3_gain_db.value(), 0.0);
+}
+
+#[test]
+fn clicking_a_band_card_switches_the_band_and_greys_it() {
+    let mut rig = Rig::new();
+    let p = rig.params();
+    rig.set(&p.manual.b2_gain_db, 6.0);
+    // In pad mode the cards are read-outs only.
+    rig.click(rig.app.placed.cards[2].center());
+    assert_eq!(rig.host.take(), []);
+    rig.set_mode(ModeChoice::Manual);
+    rig.click(rig.app.placed.cards[2].center());
+    assert!(!p.manual.b2_on.value());
+    assert_eq!(
+        rig.host.take(),
+        [
+            Ev::Begin("b2_on".into()),
+            Ev::Set("b2_on".into(), 0.0),
+            Ev::End("b2_on".into())
+        ]
+    );
+    // The sum leaves the band out; its own curve is still there (greyed).
+    let flat = EqParams::default();
+    for i in (0..curve::POINTS).step_by(30) {
+        let f = curve::point_freq(i);
+        let want = cascade_magnitude_db(&flat, f, 48_000.0) as f32;
+        assert!((rig.app.curve.total[i] - want).abs() < 1e-3, "{f} Hz");
+    }
+    assert!(rig.app.curve.handles[2].1 > 5.9);
+    rig.click(rig.app.placed.cards[2].center());
+    assert!(p.manual.b2_on.value());
+}
+
+/// A decoded EQ with nothing round about it.
+fn decoded(x: f32, y: f32) -> EqParams {
+    let d = semantic_eq_model::Decoder::embedded();
+    let n = d.decode_normalized(x, y).map(f64::from);
+    EqParams::from_normalized(&n)
+}
+
+#[test]
+fn edit_this_curve_copies_the_decoded_eq_exactly_and_switches_to_manual() {
+    let mut rig = Rig::new();
+    let p = rig.params();
+    rig.set(&p.manual.b3_on, false);
+    let source = decoded(-0.48, 0.12);
+    // Before audio: the button is there but does nothing.
+    rig.click(rig.app.placed.edit.unwrap().center());
+    assert_eq!(rig.host.take(), []);
+    rig.publish(LiveView {
+        eq: source.scaled_gains(1.0),
+        source_eq: source,
+        valid: true,
+        ..LiveView::default()
+    });
+    rig.click(rig.app.placed.edit.unwrap().center());
+    assert_eq!(p.mode.value(), ModeChoice::Manual);
+    // Hosts store normalised f32 values: equal to that precision (a
+    // millionth of the range), and the nearest value the host can hold.
+    for (i, (param, want)) in p.manual.eq().into_iter().zip(source.to_array()).enumerate() {
+        let (spec, got) = (&PARAMS[i], param.value());
+        let tol = 1e-6 * (spec.max - spec.min) as f32;
+        assert!(
+            (got - want as f32).abs() <= tol,
+            "{}: {got} vs {want}",
+            spec.name
+        );
+        let nearest = [-1.0f32, 1.0].iter().all(|&d| {
+            let n = param.unmodulated_normalized_value();
+            let other = param.preview_plain(if d > 0.0 { n.next_up() } else { n.next_down() });
+            (other - want as f32).abs() >= (got - want as f32).abs()
+        });
+        assert!(nearest, "{}: {got} is not the nearest to {want}", spec.name);
+    }
+    assert!(p.manual.on().iter().all(|b| b.value()));
+    let events = rig.host.take();
+    well_formed(&events);
+    // The 13 in SAFE order, the switch that was off, the mode last.
+    let (b, _) = begins_ends(&events);
+    let mut want: Vec<String> = p
+        .param_map()
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .filter(|id| id.ends_with("_g") || id.ends_with("_f") || id.ends_with("_q"))
+        .collect();
+    want.push("b3_on".into());
+    want.push("mode".into());
+    assert_eq!(b, want);
+}
+
+#[test]
+fn edit_this_curve_does_not_move_the_sound() {
+    use crate::dsp::{Control, Kernel, Processor, Settings};
+    let settings = Settings {
+        sample_rate: 48_000.0,
+        channels: 1,
+        kernel: Kernel::detect(),
+    };
+    let mut proc =
+        Processor::new(&settings, Box::new(semantic_eq_model::Decoder::embedded())).unwrap();
+    proc.set(Control::X, -0.55);
+    proc.set(Control::Y, 0.3);
+    proc.reset();
+    let mut buf = vec![0.0f32; 4800];
+    proc.process_planar(&mut [&mut buf[..]]);
+    let before = LiveView::of(&proc);
+
+    let mut rig = Rig::new();
+    rig.publish(before);
+    rig.click(rig.app.placed.edit.unwrap().center());
+    let p = rig.params();
+    assert_eq!(p.mode.value(), ModeChoice::Manual);
+    // What the plug-in passes on: the 13 values, then the mode.
+    for (i, param) in p.manual.eq().into_iter().enumerate() {
+        proc.set(Control::Eq(i), f64::from(param.value()));
+    }
+    proc.set(Control::Mode, p.mode.value().mode().value());
+    for _ in 0..4 {
+        proc.process_planar(&mut [&mut buf[..]]);
+        let now = proc.current_eq().to_array();
+        for (i, (a, b)) in now.iter().zip(before.eq.to_array()).enumerate() {
+            assert!(
+                (a - b).abs() <= 1e-5 * b.abs().max(1.0),
+                "{}: {a} vs {b}",
+                PARAMS[i].name
+            );
+        }
+    }
+}
+
+#[test]
+fn a_start_request_edits_the_curve_once_the_audio_reaches_the_point() {
+    let mut rig = Rig::new();
+    let gui = rig.app.gui.clone().unwrap();
+    rig.app.apply_start(
+        &gui.param_setter(),
+        StartRequest {
+            pad: Some([-0.5, 0.2]),
+            edit_curve: true,
+            bands_off: [false, false, false, true, false],
+            ..StartRequest::default()
+        },
+    );
+    let p = rig.params();
+    assert!((p.x.value() + 0.5).abs() < 1e-6 && (p.y.value() - 0.2).abs() < 1e-6);
+    // Still gliding there: wait.
+    rig.publish(LiveView {
+        latent: [-0.3, 0.1],
+        source_eq: decoded(-0.3, 0.1),
+        valid: true,
+        ..LiveView::default()
+    });
+    assert_eq!(p.mode.value(), ModeChoice::Pad);
+    let source = decoded(-0.5, 0.2);
+    rig.publish(LiveView {
+        latent: [-0.5, 0.2],
+        source_eq: source,
+        valid: true,
+        ..LiveView::default()
+    });
+    assert_eq!(p.mode.value(), ModeChoice::Manual);
+    let got = p.manual.ls_gain_db.value();
+    assert!((got - source.ls_gain_db as f32).abs() < 24e-6, "{got}");
+    assert!(rig.app.pending_edit.is_none());
+    assert_eq!(manual::switches(&p.manual), [true, true, true, false, true]);
+}
+
+#[test]
+fn every_mode_lays_out_without_overlaps_at_the_smallest_and_default_sizes() {
+    let mut rig = Rig::new();
+    for size in [
+        vec2(MIN_SIZE.0, MIN_SIZE.1),
+        vec2(DEFAULT_SIZE.0, DEFAULT_SIZE.1),
+    ] {
+        for mode in [ModeChoice::Pad, ModeChoice::Morph, ModeChoice::Manual] {
+            rig.size = size;
+            rig.set_mode(mode);
+            let at = &rig.app.placed;
+            let window = Rect::from_min_size(Pos2::ZERO, size).shrink(MARGIN - 0.5);
+            let what = format!("{size:?} {mode:?}");
+            // The header: title, mode selector, bypass side by side.
+            assert!(
+                window.contains_rect(at.title),
+                "{what}: title {:?}",
+                at.title
+            );
+            let modes = at.modes[0].union(at.modes[2]);
+            assert!(
+                at.title.right() < modes.left(),
+                "{what}: title over the modes"
+            );
+            assert!(
+                modes.right() < at.bypass.left(),
+                "{what}: modes over bypass"
+            );
+            assert!(window.contains_rect(at.bypass));
+            // The left card holds the pad and what is under it.
+            assert!(at.left.contains_rect(at.pad), "{what}");
+            match mode {
+                ModeChoice::Morph => {
+                    let row = at.morph.expect("the morph row");
+                    for r in [row.from, row.to, row.track] {
+                        assert!(at.left.shrink(4.0).contains_rect(r), "{what}: {r:?}");
+                        assert!(r.top() > at.pad.bottom(), "{what}: {r:?} over the pad");
+                    }
+                    assert!(row.from.right() + 8.0 < row.track.left(), "{what}");
+                    assert!(row.track.right() + 8.0 < row.to.left(), "{what}");
+                    assert!(row.track.width() > 100.0, "{what}: {:?}", row.track);
+                }
+                _ => {
+                    let s = at.x_slider.expect("the slider");
+                    assert!(
+                        at.left.contains_rect(s) && s.top() > at.pad.bottom(),
+                        "{what}"
+                    );
+                }
+            }
+            // The right card: the button in its title row, above the plot.
+            assert!(at.right.contains_rect(at.plot), "{what}");
+            if let Some(edit) = at.edit {
+                assert!(at.right.shrink(4.0).contains_rect(edit), "{what}: {edit:?}");
+                assert!(
+                    edit.bottom() < at.plot.top(),
+                    "{what}: button over the plot"
+                );
+            } else {
+                assert_eq!(mode, ModeChoice::Manual);
+            }
+            for c in at.cards {
+                assert!(at.right.contains_rect(c), "{what}: {c:?}");
+                assert!(c.top() > at.plot.bottom() && c.bottom() < at.controls.top());
+            }
+            assert!(at.left.bottom() < at.footer.top() && at.right.bottom() < at.footer.top());
+            assert!(window.contains_rect(at.footer), "{what}");
+        }
+    }
+}
+
+#[test]
+fn a_manual_frame_with_a_moving_handle_costs_well_under_two_milliseconds() {
+    let mut rig = Rig::new();
+    rig.keep_shapes = false;
+    rig.set_mode(ModeChoice::Manual);
+    let plot = rig.app.placed.plot;
+    rig.move_to(plot_px(plot, 1000.0, 0.0));
+    rig.button(true);
+    let frames = 200u32;
+    let frame = |rig: &mut Rig, i: u32| {
+        let t = (i % 50) as f32 / 50.0;
+        let p = plot_px(plot, 300.0 + 3000.0 * f64::from(t), 8.0 * t - 4.0);
+        rig.pointer = p;
+        rig.run(vec![egui::Event::PointerMoved(p)])
+    };
+    for i in 0..10 {
+        frame(&mut rig, i);
+    }
+    let cpu0 = thread_cpu_ns();
+    let wall0 = Instant::now();
+    for i in 0..frames {
+        frame(&mut rig, i);
+    }
+    let wall = wall0.elapsed() / frames;
+    let cpu = match (cpu0, thread_cpu_ns()) {
+        (Some(a), Some(b)) if b > a => Duration::from_nanos((b - a) / u64::from(frames)),
+        _ => wall,
+    };
+    rig.button(false);
+    eprintln!("manual frame: {cpu:?} CPU, {wall:?} wall");
+    assert!(rig.app.drag.target.is_none());
+    let f = rig.params().manual.b2_freq_hz.value();
+    assert!(f != 1000.0, "the drag moved bell 2 ({f} Hz)");
     assert!(
         cpu < Duration::from_millis(2),
         "a frame took {cpu:?} of CPU"

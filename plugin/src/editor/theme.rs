@@ -23,6 +23,11 @@ pub const TEXT_FAINT: Color32 = Color32::from_rgb(0x6c, 0x74, 0x80);
 /// The summed EQ curve. Used for nothing else, so a screenshot test can
 /// look for it.
 pub const CURVE: Color32 = Color32::from_rgb(0x3d, 0xe0, 0xc0);
+/// The morph line, on the pad and on the morph slider. Used for nothing
+/// else, so a test can find the line among the shapes drawn.
+pub const MORPH_LINE: Color32 = Color32::from_rgb(0xff, 0x6e, 0xc7);
+/// A band switched off (manual mode): its handle, curve and card.
+pub const BAND_OFF: Color32 = Color32::from_rgb(0x5a, 0x61, 0x6d);
 /// Warm end of the x axis.
 pub const WARM: Color32 = Color32::from_rgb(0xff, 0x9a, 0x4d);
 /// Bright end of the x axis.
