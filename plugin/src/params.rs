@@ -271,6 +271,13 @@ pub fn manual_param(i: usize) -> FloatParam {
     }
 }
 
+/// The plain value manual EQ parameter `i` takes at host-normalised
+/// `normalized`, exactly as the plug-in computes it (for tests and tools
+/// that reproduce a host's automation).
+pub fn manual_plain(i: usize, normalized: f32) -> f32 {
+    manual_param(i).preview_plain(normalized)
+}
+
 impl Default for ManualParams {
     fn default() -> Self {
         let on = |b: usize| BoolParam::new(format!("{} on", BANDS[b].label), true);

@@ -151,6 +151,15 @@ fn x_sweep(frames: usize, seed: u64) -> Vec<(usize, f64)> {
     out
 }
 
+/// The first frame where `a` and `b` differ, for failure messages.
+fn first_difference(a: &[Vec<f32>], b: &[Vec<f32>]) -> Option<usize> {
+    (0..a[0].len().min(b[0].len())).find(|&f| {
+        a.iter()
+            .zip(b)
+            .any(|(x, y)| x[f].to_bits() != y[f].to_bits())
+    })
+}
+
 fn bits(a: &[Vec<f32>]) -> Vec<Vec<u32>> {
     a.iter()
         .map(|c| c.iter().map(|v| v.to_bits()).collect())
@@ -368,4 +377,319 @@ fn a_thousand_random_event_storms_stay_finite_and_bounded() {
     // can be: 10^(144/20) on a full-scale input.
     assert!(worst < 1.6e7, "output peak {worst}");
     eprintln!("storms: worst output peak {worst:.3e}");
+}
+
+// --- modes (morph, manual) ------------------------------------------------------------
+
+/// CLAP values of the `mode` parameter. nice-plug takes a stepped
+/// parameter's CLAP value as its step index (value / step count is the
+/// normalised value), so enum and switch values are indices, not 0..1.
+const MORPH: f64 = 1.0;
+const MANUAL: f64 = 2.0;
+
+/// Sets parameters (CLAP id, value) on an inactive instance
+/// through `clap_plugin_params.flush`, as a host does before playback.
+fn flush(inst: &mut PluginInstance<host::Host>, values: &[(ClapId, f64)]) {
+    let ext: clack_extensions::params::PluginParams = inst
+        .plugin_handle()
+        .get_extension()
+        .expect("params extension");
+    let mut ev = EventBuffer::new();
+    for &(id, v) in values {
+        ev.push(&clack_host::events::event_types::ParamValueEvent::new(
+            0,
+            id,
+            Pckn::match_all(),
+            v,
+        ));
+    }
+    let mut h = inst.inactive_plugin_handle().expect("inactive");
+    ext.flush(
+        &mut h,
+        &InputEvents::from_buffer(&ev),
+        &mut OutputEvents::void(),
+    );
+}
+
+/// The plain value the plug-in gives manual EQ parameter `i` at normalised
+/// `n`, computed by the plug-in's own parameter definition.
+fn manual_plain(i: usize, n: f64) -> f64 {
+    f64::from(semantic_eq::params::manual_plain(i, n as f32))
+}
+
+/// Names of the manual parameters as the host sees them, SAFE order.
+const MANUAL_NAMES: [&str; 13] = [
+    "Low shelf gain",
+    "Low shelf freq",
+    "Bell 1 gain",
+    "Bell 1 freq",
+    "Bell 1 Q",
+    "Bell 2 gain",
+    "Bell 2 freq",
+    "Bell 2 Q",
+    "Bell 3 gain",
+    "Bell 3 freq",
+    "Bell 3 Q",
+    "High shelf gain",
+    "High shelf freq",
+];
+
+/// Renders `input` with `semantic-eq render` and the given options and
+/// `sample` automation text; returns the output.
+fn render_with(
+    dir: &Path,
+    sample_rate: u32,
+    input: &[Vec<f32>],
+    csv: &str,
+    opts: impl FnOnce(RenderOptions) -> RenderOptions,
+) -> Vec<Vec<f32>> {
+    let (inp, outp, auto) = (
+        dir.join("in.wav"),
+        dir.join("out.wav"),
+        dir.join("moves.csv"),
+    );
+    write_wav(&inp, sample_rate, input);
+    std::fs::write(&auto, csv).unwrap();
+    render(&opts(RenderOptions {
+        automation: Some(auto),
+        float: true,
+        quiet: true,
+        ..RenderOptions::new(inp, outp.clone())
+    }))
+    .expect("render");
+    read_wav(&outp, input.len())
+}
+
+#[test]
+fn manual_mode_and_its_automation_equal_semantic_eq_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample_rate = 48_000u32;
+    let frames = 72_000;
+    let input = pink(frames, 21);
+    let mut inst = instance();
+    let p = params(&mut inst);
+    // A manual EQ set before playback: normalised k/64 values.
+    let norms = [40, 20, 26, 30, 24, 44, 33, 40, 18, 50, 28, 41, 36].map(|k| f64::from(k) / 64.0);
+    let eq: Vec<f64> = (0..13).map(|i| manual_plain(i, norms[i])).collect();
+    let mut start: Vec<(ClapId, f64)> = MANUAL_NAMES
+        .iter()
+        .zip(norms)
+        .map(|(n, v)| (p[*n].0, v))
+        .collect();
+    start.push((p["Mode"].0, MANUAL));
+    flush(&mut inst, &start);
+    // Then automation: bell 2's gain and bell 3's frequency move, bell 1
+    // goes off and on, and the mode visits morph and comes back.
+    let mut events: Vec<Event> = Vec::new();
+    let mut csv = String::from("sample,b2_gain_db,b3_freq_hz,b1_on,mode\n");
+    let (b2g, b3f) = (5, 9);
+    let mut on = 1.0;
+    let mut mode = 2.0;
+    for (k, f) in (0..frames).step_by(1500).enumerate() {
+        let g = f64::from((k * 7 % 64) as u32) / 64.0;
+        let fr = f64::from((k * 11 % 64) as u32) / 64.0;
+        events.push((f, p[MANUAL_NAMES[b2g]].0, g));
+        events.push((f, p[MANUAL_NAMES[b3f]].0, fr));
+        if k % 9 == 4 {
+            on = 1.0 - on;
+            events.push((f, p["Bell 1 on"].0, on));
+        }
+        if k == 20 || k == 30 {
+            mode = if k == 20 { 1.0 } else { 2.0 };
+            events.push((f, p["Mode"].0, mode));
+        }
+        csv += &format!(
+            "{f},{},{},{on},{mode}\n",
+            manual_plain(b2g, g),
+            manual_plain(b3f, fr)
+        );
+    }
+    let hosted = process(&mut inst, f64::from(sample_rate), &input, &events, &[480]);
+    let eq_text = eq
+        .iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let rendered = render_with(dir.path(), sample_rate, &input, &csv, |o| RenderOptions {
+        eq: Some(eq_text.clone()),
+        from: Some("warm".into()),
+        to: Some("bright".into()),
+        morph: Some(50.0),
+        mode: Some(semantic_eq::dsp::Mode::Manual),
+        ..o
+    });
+    assert!(
+        bits(&hosted) == bits(&rendered),
+        "the hosted manual mode and the render differ from frame {:?}",
+        first_difference(&hosted, &rendered)
+    );
+
+    // Without automation, the hosted manual EQ is `render --eq` exactly.
+    let mut still = instance();
+    flush(&mut still, &start);
+    let hosted = process(&mut still, f64::from(sample_rate), &input, &[], &[256]);
+    let rendered = render_with(
+        dir.path(),
+        sample_rate,
+        &input,
+        "sample,amount\n0,100\n",
+        |o| RenderOptions {
+            eq: Some(eq_text),
+            ..o
+        },
+    );
+    assert!(
+        bits(&hosted) == bits(&rendered),
+        "manual mode != render --eq"
+    );
+    assert!(hosted != input, "the EQ should change the sound");
+}
+
+#[test]
+fn an_automated_morph_equals_semantic_eq_render_bit_for_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample_rate = 44_100u32;
+    let frames = 66_150;
+    let input = pink(frames, 33);
+    let mut inst = instance();
+    let p = params(&mut inst);
+    // Pad mode at the start, then morph mode (warm -> bright, the defaults)
+    // from the first sample, the morph automated with k/64 steps
+    // (plain −0.5 + k/32, exact in f32 and in decimal).
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut events: Vec<Event> = vec![(0, p["Mode"].0, MORPH)];
+    let mut csv = String::from("sample,mode,morph\n");
+    let mut at = 0;
+    let mut k = 0i32;
+    while at < frames {
+        k = (k + rng.random_range(0..3)).min(64);
+        events.push((at, p["Morph"].0, f64::from(k) / 64.0));
+        csv += &format!("{at},1,{}\n", (-0.5 + f64::from(k) / 32.0) * 100.0);
+        at += rng.random_range(30..500);
+    }
+    let hosted = process(&mut inst, f64::from(sample_rate), &input, &events, &[512]);
+    let rendered = render_with(dir.path(), sample_rate, &input, &csv, |o| RenderOptions {
+        from: Some("warm".into()),
+        to: Some("bright".into()),
+        morph: Some(50.0),
+        mode: Some(semantic_eq::dsp::Mode::Pad),
+        ..o
+    });
+    assert!(
+        bits(&hosted) == bits(&rendered),
+        "the hosted morph and the render differ"
+    );
+    assert!(hosted != input);
+}
+
+/// The embedded model with some landmarks removed from its metadata.
+fn model_without(dir: &Path, drop: &[&str]) -> PathBuf {
+    use semantic_eq_model::Decoder;
+    use semantic_eq_model::decoder::{META_LANDMARKS, RESERVED_KEYS};
+    let d = Decoder::embedded();
+    let mut meta = d.metadata().clone();
+    meta.retain(|k, _| !RESERVED_KEYS.contains(&k.as_str()));
+    let mut marks: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&meta[META_LANDMARKS]).unwrap();
+    marks.retain(|k, _| !drop.contains(&k.as_str()));
+    meta.insert(
+        META_LANDMARKS.into(),
+        serde_json::Value::Object(marks).to_string(),
+    );
+    let path = dir.join("fewer-landmarks.safetensors");
+    std::fs::write(&path, d.to_safetensors(&meta).unwrap()).unwrap();
+    path
+}
+
+/// nice-plug's CLAP state: an 8-byte little-endian length, then JSON with
+/// persisted fields under "fields". Sets the "model" field to `path`.
+fn with_model_path(state: &[u8], path: &str) -> Vec<u8> {
+    let mut v: serde_json::Value = serde_json::from_slice(&state[8..]).expect("state JSON");
+    v["fields"]["model"] = serde_json::Value::String(serde_json::to_string(path).unwrap());
+    let body = serde_json::to_vec(&v).unwrap();
+    let mut out = (body.len() as u64).to_le_bytes().to_vec();
+    out.extend(body);
+    out
+}
+
+fn save(inst: &mut PluginInstance<host::Host>) -> Vec<u8> {
+    let h = inst.plugin_handle();
+    let ext: PluginState = h.get_extension().expect("state extension");
+    let mut state = Vec::new();
+    ext.save(&h, &mut state).expect("save");
+    state
+}
+
+fn load(inst: &mut PluginInstance<host::Host>, state: &[u8]) {
+    let h = inst.plugin_handle();
+    let ext: PluginState = h.get_extension().expect("state extension");
+    ext.load(&h, &mut Cursor::new(state)).expect("load");
+}
+
+#[test]
+fn a_landmark_the_model_lacks_sits_at_the_pad_centre() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = model_without(dir.path(), &["bright"]);
+    let input = pink(20_000, 4);
+    // Morph warm -> bright at 100 % with a model that has no "bright".
+    let mut inst = instance();
+    let p = params(&mut inst);
+    flush(&mut inst, &[(p["Mode"].0, MORPH), (p["Morph"].0, 0.75)]);
+    let state = with_model_path(&save(&mut inst), model.to_str().unwrap());
+    let mut morphing = instance();
+    load(&mut morphing, &state);
+    let morphed = process(&mut morphing, 48_000.0, &input, &[], &[256]);
+    // The pad centre with the same model.
+    let mut centre = instance();
+    let state = with_model_path(&save(&mut centre), model.to_str().unwrap());
+    load(&mut centre, &state);
+    let at_centre = process(&mut centre, 48_000.0, &input, &[], &[256]);
+    assert!(bits(&morphed) == bits(&at_centre));
+    // With the shipped model, 100 % is bright, not the centre.
+    let mut shipped = instance();
+    flush(&mut shipped, &[(p["Mode"].0, MORPH), (p["Morph"].0, 0.75)]);
+    let bright = process(&mut shipped, 48_000.0, &input, &[], &[256]);
+    assert!(bits(&bright) != bits(&at_centre));
+}
+
+#[test]
+fn morph_and_manual_settings_survive_a_state_round_trip() {
+    let input = pink(30_000, 12);
+    for (mode, extra) in [
+        // thin -> airy, at 130 %.
+        (
+            MORPH,
+            vec![("Morph from", 7.0), ("Morph to", 2.0), ("Morph", 0.9)],
+        ),
+        (
+            MANUAL,
+            vec![
+                ("Bell 2 gain", 0.9),
+                ("Bell 2 freq", 0.3),
+                ("Bell 2 Q", 0.8),
+                ("High shelf gain", 0.2),
+                ("Low shelf on", 0.0),
+            ],
+        ),
+    ] {
+        let mut a = instance();
+        let p = params(&mut a);
+        let mut set = vec![(p["Mode"].0, mode)];
+        set.extend(extra.iter().map(|(n, v)| (p[*n].0, *v)));
+        flush(&mut a, &set);
+        let state = save(&mut a);
+        let mut b = instance();
+        load(&mut b, &state);
+        let from_a = process(&mut a, 44_100.0, &input, &[], &[256]);
+        let from_b = process(&mut b, 44_100.0, &input, &[], &[100]);
+        assert!(
+            bits(&from_a) == bits(&from_b),
+            "mode {mode}: restored differs"
+        );
+        let fresh = process(&mut instance(), 44_100.0, &input, &[], &[256]);
+        assert!(
+            bits(&fresh) != bits(&from_a),
+            "mode {mode}: the state should matter"
+        );
+    }
 }
