@@ -625,26 +625,30 @@ impl Decoder {
 
     #[inline(always)]
     fn decode_portable(&self, x: f32, y: f32) -> [f32; NUM_PARAMS] {
-        let mut a = [0.0f32; MAX_HIDDEN_WIDTH];
-        let mut b = [0.0f32; MAX_HIDDEN_WIDTH];
-        a[0] = sanitize_latent(x);
-        a[1] = sanitize_latent(y);
+        // Two activation buffers used in turn (swapping them would copy
+        // 1 KiB each way per layer).
+        let mut bufs = [[0.0f32; MAX_HIDDEN_WIDTH]; 2];
+        bufs[0][0] = sanitize_latent(x);
+        bufs[0][1] = sanitize_latent(y);
         let mut width = LATENT_DIM;
+        let mut cur = 0;
         let last = self.layers.len() - 1;
         for (layer, wt) in self.layers[..last].iter().zip(&self.transposed) {
             let outputs = layer.bias.len();
-            dense(wt, &layer.bias, &a[..width], &mut b[..outputs]);
-            for v in &mut b[..outputs] {
+            let [a, b] = &mut bufs;
+            let (input, output) = if cur == 0 { (a, b) } else { (b, a) };
+            dense(wt, &layer.bias, &input[..width], &mut output[..outputs]);
+            for v in &mut output[..outputs] {
                 *v = tanh_fast(*v);
             }
-            std::mem::swap(&mut a, &mut b);
+            cur ^= 1;
             width = outputs;
         }
         let mut z = [0.0f32; NUM_PARAMS];
         dense(
             &self.transposed[last],
             &self.layers[last].bias,
-            &a[..width],
+            &bufs[cur][..width],
             &mut z,
         );
         let mut out = [0.0f32; NUM_PARAMS];
