@@ -185,6 +185,35 @@ impl Plugin for SemanticEq {
         self.params.clone()
     }
 
+    /// Sanitises a state (from a host, a preset, an older version) before
+    /// nice-plug applies it, which it does without range checks. A value
+    /// that could not be saved again is dropped, so that parameter keeps its
+    /// value: a non-finite float (JSON has no NaN, but 1e39 overflows f32 to
+    /// infinity, which would be saved as `null`, and a state with a `null`
+    /// does not load) and an enum index outside its enum (saving it would
+    /// panic inside nice-plug and abort the host).
+    fn filter_state(state: &mut PluginState) {
+        use nice_plug::params::internals::ParamPtr;
+        use nice_plug::plugin::ParamValue;
+        let defaults = SemanticEqParams::default();
+        let enum_len: std::collections::HashMap<String, usize> = defaults
+            .param_map()
+            .into_iter()
+            .filter_map(|(id, ptr, _)| match ptr {
+                // SAFETY: `ptr` points into `defaults`, which is alive.
+                ParamPtr::EnumParam(p) => Some((id, unsafe { (*p).len() })),
+                _ => None,
+            })
+            .collect();
+        state.params.retain(|id, value| match value {
+            ParamValue::F32(v) => v.is_finite(),
+            ParamValue::I32(i) => enum_len
+                .get(id)
+                .is_none_or(|&n| usize::try_from(*i).is_ok_and(|i| i < n)),
+            _ => true,
+        });
+    }
+
     fn editor(&mut self, executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         let live = self.live_view.take()?;
         editor::create(
