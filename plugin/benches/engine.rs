@@ -13,7 +13,7 @@
 
 use biquad::Biquad;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use semantic_eq::dsp::{EqEngine, Targets};
+use semantic_eq::dsp::{EqEngine, Kernel, Targets};
 use semantic_eq_model::EqParams;
 
 const FRAMES: usize = 48_000;
@@ -46,16 +46,34 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("engine_stereo_48k");
     g.throughput(Throughput::Elements(FRAMES as u64));
 
-    let mut engine = EqEngine::new(SAMPLE_RATE, 2).unwrap();
-    engine.set_targets_ramped(&setting(0.2), 0);
-    engine.reset();
-    g.bench_function("static", |b| {
-        b.iter_batched_ref(
-            || input.clone(),
-            |buf| engine.process_interleaved(buf),
-            BatchSize::LargeInput,
-        )
-    });
+    // The kernel this CPU runs, then the others for comparison.
+    let detected = Kernel::detect();
+    let mut kernels = vec![detected];
+    kernels.extend(
+        Kernel::available()
+            .into_iter()
+            .filter(|&k| k != detected && k != Kernel::Scalar),
+    );
+    let name = |base: &str, k: Kernel| {
+        if k == detected {
+            base.to_string()
+        } else {
+            format!("{base}_{k:?}").to_lowercase()
+        }
+    };
+
+    for &kernel in &kernels {
+        let mut engine = EqEngine::with_kernel(SAMPLE_RATE, 2, kernel).unwrap();
+        engine.set_targets_ramped(&setting(0.2), 0);
+        engine.reset();
+        g.bench_function(name("static", kernel), |b| {
+            b.iter_batched_ref(
+                || input.clone(),
+                |buf| engine.process_interleaved(buf),
+                BatchSize::LargeInput,
+            )
+        });
+    }
 
     // Denormals: a long silence after loud input lets the filter memory
     // decay towards subnormal numbers; with flush-to-zero this must cost the
@@ -108,22 +126,24 @@ fn bench(c: &mut Criterion) {
         )
     });
 
-    let mut engine = EqEngine::new(SAMPLE_RATE, 2).unwrap();
     let a = setting(0.1);
     let z = setting(0.6);
-    let mut flip = false;
-    g.bench_function("morphing", |b| {
-        b.iter_batched_ref(
-            || input.clone(),
-            |buf| {
-                flip = !flip;
-                // A ramp as long as the buffer: every grid point moves all 13 parameters.
-                engine.set_targets_ramped(if flip { &a } else { &z }, FRAMES as u64);
-                engine.process_interleaved(buf)
-            },
-            BatchSize::LargeInput,
-        )
-    });
+    for &kernel in &kernels {
+        let mut engine = EqEngine::with_kernel(SAMPLE_RATE, 2, kernel).unwrap();
+        let mut flip = false;
+        g.bench_function(name("morphing", kernel), |b| {
+            b.iter_batched_ref(
+                || input.clone(),
+                |buf| {
+                    flip = !flip;
+                    // A ramp as long as the buffer: every grid point moves all 13 parameters.
+                    engine.set_targets_ramped(if flip { &a } else { &z }, FRAMES as u64);
+                    engine.process_interleaved(buf)
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
     g.finish();
 }
 

@@ -1,4 +1,4 @@
-//! Times the engine on one core: `cargo run --release --example kernel_probe -- [static|morph] [scalar|sse2|fma]`.
+//! Times the engine on one core: `cargo run --release --example kernel_probe -- [static|morph] [scalar|sse2|fma|skewed]`.
 use semantic_eq::dsp::{EqEngine, Kernel, Targets};
 use semantic_eq_model::EqParams;
 use std::time::Instant;
@@ -19,6 +19,7 @@ fn main() {
     let kernel = match args.get(2).map(String::as_str) {
         Some("scalar") => Kernel::Scalar,
         Some("sse2") => Kernel::Sse2,
+        Some("fma") => Kernel::Fma,
         _ => Kernel::detect(),
     };
     let frames = 48_000;
@@ -29,7 +30,11 @@ fn main() {
     e.set_targets_ramped(&setting(0.2), 0);
     e.reset();
     let mut best = f64::MAX;
-    for rep in 0..40 {
+    let reps: usize = std::env::var("REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    for rep in 0..reps {
         if morph {
             e.set_targets_ramped(
                 &setting(if rep % 2 == 0 { 0.1 } else { 0.6 }),

@@ -2,6 +2,7 @@
 
 use super::coeffs::Plan;
 use super::kernel::{self, Cascade, ChannelState, Interleaved, Kernel, Planar, Table};
+use super::skew;
 use super::smoother::Ramp;
 use semantic_eq_model::{EqParams, NUM_PARAMS, PARAMS};
 
@@ -159,8 +160,14 @@ pub struct EqEngine {
     step: Cascade,
     /// Coefficients differ across the current segment.
     moving: bool,
+    /// Coefficients differed across the segment before the current one.
+    was_moving: bool,
     /// Filter memory per channel.
     state: [ChannelState; MAX_CHANNELS],
+    /// [`Kernel::Skewed`]'s coefficient accumulators.
+    acc: skew::Acc,
+    /// [`Kernel::Skewed`]'s filter memory, per channel pair.
+    pairs: [skew::PairState; MAX_CHANNELS / 2],
     /// Scratch for per-sample coefficients, sized here so that processing
     /// neither allocates nor clears a large stack array.
     table: Box<Table>,
@@ -205,7 +212,10 @@ impl EqEngine {
             seg_end: Cascade::IDENTITY,
             step: Cascade::ZERO,
             moving: false,
+            was_moving: false,
             state: [ChannelState::default(); MAX_CHANNELS],
+            acc: skew::Acc::at(&Cascade::IDENTITY),
+            pairs: [skew::PairState::default(); MAX_CHANNELS / 2],
             table: Box::default(),
         };
         engine.set_smoothing_ms(DEFAULT_SMOOTHING_MS);
@@ -271,10 +281,13 @@ impl EqEngine {
             r.snap();
         }
         self.state = [ChannelState::default(); MAX_CHANNELS];
+        self.pairs = [skew::PairState::default(); MAX_CHANNELS / 2];
         self.seg_end = self.cascade_at(0);
         self.seg_start = self.seg_end;
+        self.acc = skew::Acc::at(&self.seg_start);
         self.step = Cascade::ZERO;
         self.moving = false;
+        self.was_moving = false;
         self.dirty = false;
     }
 
@@ -308,6 +321,7 @@ impl EqEngine {
     /// `[pos, pos + GRID)`.
     fn begin_segment(&mut self) {
         self.seg_start = self.seg_end;
+        self.was_moving = self.moving;
         self.moving = false;
         if !self.dirty {
             return;
@@ -345,6 +359,11 @@ impl EqEngine {
 
     fn run<I: kernel::Io>(&mut self, io: &mut I, frames: usize) {
         let _fp = kernel::FpGuard::new();
+        #[cfg(target_arch = "x86_64")]
+        if self.kernel == Kernel::Skewed {
+            self.run_skewed(io, frames);
+            return;
+        }
         let mut done = 0;
         while done < frames {
             let phase = (self.pos % GRID as u64) as usize;
@@ -374,6 +393,45 @@ impl EqEngine {
                 n,
             );
             done += n;
+            self.pos += n as u64;
+        }
+    }
+}
+
+impl EqEngine {
+    /// [`EqEngine::run`] for [`Kernel::Skewed`]: the same grid segments.
+    #[cfg(target_arch = "x86_64")]
+    fn run_skewed<I: kernel::Io>(&mut self, io: &mut I, frames: usize) {
+        let pos0 = self.pos;
+        let mut done = 0;
+        while done < frames {
+            let phase = (self.pos % GRID as u64) as usize;
+            if phase == 0 {
+                self.begin_segment();
+            }
+            let n = if self.moving || self.dirty {
+                (GRID - phase).min(frames - done)
+            } else {
+                frames - done
+            };
+            let end = done + n;
+            let piece = skew::Piece {
+                start: &self.seg_start,
+                step: if self.moving {
+                    &self.step
+                } else {
+                    &Cascade::ZERO
+                },
+                moving: self.moving,
+                switch: self.moving || self.was_moving,
+                pos0,
+                t0: done,
+                t1: end,
+                frames,
+            };
+            // SAFETY: the kernel is only chosen where the CPU has the features.
+            unsafe { skew::run(&mut self.acc, &mut self.pairs, &piece, io) };
+            done = end;
             self.pos += n as u64;
         }
     }

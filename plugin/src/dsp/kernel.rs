@@ -27,7 +27,7 @@ pub(crate) const STAGES: usize = 5;
 pub(crate) const PER_STAGE: usize = 5;
 /// Stage coefficients followed by the overall gain.
 pub(crate) const COEFFS: usize = STAGES * PER_STAGE + 1;
-const GAIN: usize = COEFFS - 1;
+pub(crate) const GAIN: usize = COEFFS - 1;
 /// History values per channel: input `[x1, x2]`, then each stage's `[y1, y2]`.
 pub(crate) const HISTORY: usize = 2 * (STAGES + 1);
 
@@ -40,6 +40,9 @@ pub enum Kernel {
     Sse2,
     /// AVX2 + FMA (fused multiply-add), where the CPU has it.
     Fma,
+    /// AVX-512VL + FMA, stages skewed across the lanes (see the `skew`
+    /// module), where the CPU has it.
+    Skewed,
 }
 
 impl Kernel {
@@ -59,6 +62,9 @@ impl Kernel {
                 && std::arch::is_x86_feature_detected!("avx2")
             {
                 v.push(Self::Fma);
+            }
+            if super::skew::available() {
+                v.push(Self::Skewed);
             }
         }
         v
@@ -202,8 +208,8 @@ impl Table {
     /// position in the segment, so any split into blocks gives the same bits.
     fn fill(&mut self, kernel: Kernel, seg: &Segment, n: usize) {
         #[cfg(target_arch = "x86_64")]
-        if kernel == Kernel::Fma {
-            // SAFETY: the Fma kernel is only chosen where AVX2 was detected.
+        if matches!(kernel, Kernel::Fma | Kernel::Skewed) {
+            // SAFETY: these kernels are only chosen where AVX2 was detected.
             unsafe { self.fill_avx2(seg, n) };
             return;
         }
@@ -254,7 +260,7 @@ pub(crate) fn run<I: Io>(
         }
         match kernel {
             #[cfg(target_arch = "x86_64")]
-            Kernel::Sse2 | Kernel::Fma => {
+            Kernel::Sse2 | Kernel::Fma | Kernel::Skewed => {
                 x86::run(kernel, states, &chunk_seg, table, io, offset + done, len)
             }
             _ => run_scalar(states, &chunk_seg, table, io, offset + done, len),
@@ -347,10 +353,10 @@ mod x86 {
             // SAFETY: SSE2 is part of x86-64; FMA is only chosen when detected.
             unsafe {
                 match (kernel, seg.moving) {
-                    (Kernel::Fma, true) => {
+                    (Kernel::Fma | Kernel::Skewed, true) => {
                         pair_fma::<true, I>(states, ch, pair, seg, table, io, offset, n)
                     }
-                    (Kernel::Fma, false) => {
+                    (Kernel::Fma | Kernel::Skewed, false) => {
                         pair_fma::<false, I>(states, ch, pair, seg, table, io, offset, n)
                     }
                     (_, true) => {

@@ -6,6 +6,7 @@ pub mod engine;
 mod fastmath;
 mod kernel;
 pub mod processor;
+mod skew;
 
 pub use kernel::Kernel;
 pub mod smoother;
