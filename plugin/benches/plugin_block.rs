@@ -27,11 +27,11 @@ fn block_of_noise() -> [Vec<f32>; 2] {
     })
 }
 
-fn processor(auto: bool) -> Processor {
+fn processor(auto: bool, kernel: Kernel) -> Processor {
     let settings = Settings {
         sample_rate: 48_000.0,
         channels: 2,
-        kernel: Kernel::detect(),
+        kernel,
     };
     let mut p = Processor::new(&settings, Box::new(Decoder::embedded())).unwrap();
     p.set(Control::Auto, if auto { 1.0 } else { 0.0 });
@@ -42,8 +42,17 @@ fn processor(auto: bool) -> Processor {
 fn bench(c: &mut Criterion) {
     let input = block_of_noise();
     let mut g = c.benchmark_group("plugin_block_64_stereo_48k");
-    for (name, auto) in [("xy_automated", false), ("xy_automated_auto_gain", true)] {
-        let mut p = processor(auto);
+    // The kernel this CPU runs; where that is the AVX-512 one, the AVX2 one
+    // side by side, for machines without AVX-512.
+    let mut runs = vec![
+        ("xy_automated", false, Kernel::detect()),
+        ("xy_automated_auto_gain", true, Kernel::detect()),
+    ];
+    if Kernel::detect() == Kernel::Skewed {
+        runs.push(("xy_automated_fma", false, Kernel::Fma));
+    }
+    for (name, auto, kernel) in runs {
+        let mut p = processor(auto, kernel);
         let mut buf = input.clone();
         let mut t = 0u32;
         g.bench_function(name, |b| {
@@ -59,7 +68,7 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
-    let mut p = processor(false);
+    let mut p = processor(false, Kernel::detect());
     let mut buf = input.clone();
     g.bench_function("static", |b| {
         b.iter(|| {

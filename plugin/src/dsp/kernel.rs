@@ -117,6 +117,12 @@ pub(crate) trait Io {
     fn stereo_ptr(&mut self) -> Option<*mut f32> {
         None
     }
+    /// Planar stereo: the two channels' first samples (each at least as
+    /// long as the block).
+    #[inline(always)]
+    fn planar_ptrs(&mut self) -> Option<[*mut f32; 2]> {
+        None
+    }
 }
 
 pub(crate) struct Interleaved<'a> {
@@ -159,6 +165,13 @@ impl Io for Planar<'_, '_> {
     #[inline(always)]
     fn set(&mut self, ch: usize, frame: usize, v: f32) {
         self.data[ch][frame] = v;
+    }
+    #[inline(always)]
+    fn planar_ptrs(&mut self) -> Option<[*mut f32; 2]> {
+        match &mut *self.data {
+            [a, b] => Some([a.as_mut_ptr(), b.as_mut_ptr()]),
+            _ => None,
+        }
     }
 }
 

@@ -647,12 +647,18 @@ impl Processor {
             let n = (frames - done).min(CHUNK).min(scratch.len() / ch);
             assert!(n > 0, "scratch must hold at least one frame per channel");
             let (planes, _) = scratch.split_at_mut(n * ch);
-            for (f, frame) in samples[done * ch..(done + n) * ch]
-                .chunks_exact(ch)
-                .enumerate()
-            {
-                for (c, v) in frame.iter().enumerate() {
-                    planes[c * n + f] = *v;
+            let block = &samples[done * ch..(done + n) * ch];
+            if ch == 2 {
+                // The common case, without the inner loop's bookkeeping.
+                let (left, right) = planes.split_at_mut(n);
+                for ((frame, l), r) in block.chunks_exact(2).zip(left).zip(right) {
+                    (*l, *r) = (frame[0], frame[1]);
+                }
+            } else {
+                for (f, frame) in block.chunks_exact(ch).enumerate() {
+                    for (c, v) in frame.iter().enumerate() {
+                        planes[c * n + f] = *v;
+                    }
                 }
             }
             {
@@ -662,12 +668,17 @@ impl Processor {
                 }
                 self.process_planar(&mut slices[..ch]);
             }
-            for (f, frame) in samples[done * ch..(done + n) * ch]
-                .chunks_exact_mut(ch)
-                .enumerate()
-            {
-                for (c, v) in frame.iter_mut().enumerate() {
-                    *v = planes[c * n + f];
+            let block = &mut samples[done * ch..(done + n) * ch];
+            if ch == 2 {
+                let (left, right) = planes.split_at(n);
+                for ((frame, l), r) in block.chunks_exact_mut(2).zip(left).zip(right) {
+                    (frame[0], frame[1]) = (*l, *r);
+                }
+            } else {
+                for (f, frame) in block.chunks_exact_mut(ch).enumerate() {
+                    for (c, v) in frame.iter_mut().enumerate() {
+                        *v = planes[c * n + f];
+                    }
                 }
             }
             done += n;

@@ -407,6 +407,13 @@ mod x86 {
                 x2: load(&st.x2),
             };
             let stereo = if b.is_some() { io.stereo_ptr() } else { None };
+            // Planar stereo by pointer too (the processor's layout); the
+            // engine hands over slices at least `frames` long.
+            let planar = if b.is_some() && stereo.is_none() {
+                io.planar_ptrs()
+            } else {
+                None
+            };
             let limit = _mm256_set1_pd(INPUT_LIMIT);
             let neg_limit = _mm256_set1_pd(-INPUT_LIMIT);
             let zero = _mm256_setzero_pd();
@@ -425,12 +432,16 @@ mod x86 {
                     return;
                 };
                 let pair = _mm256_castpd256_pd128(_mm256_permute4x64_pd::<0b11_01>(v));
-                match stereo {
-                    Some(p) => _mm_storel_epi64(
-                        p.add(2 * i) as *mut __m128i,
-                        _mm_castps_si128(_mm_cvtpd_ps(pair)),
-                    ),
-                    None => {
+                let out = _mm_cvtpd_ps(pair);
+                match (stereo, planar) {
+                    (Some(p), _) => {
+                        _mm_storel_epi64(p.add(2 * i) as *mut __m128i, _mm_castps_si128(out))
+                    }
+                    (None, Some([l, r])) => {
+                        _mm_store_ss(l.add(i), out);
+                        _mm_store_ss(r.add(i), _mm_movehdup_ps(out));
+                    }
+                    (None, None) => {
                         io.set(a, i, _mm_cvtsd_f64(pair) as f32);
                         if let Some(b) = b {
                             io.set(b, i, _mm_cvtsd_f64(_mm_unpackhi_pd(pair, pair)) as f32);
@@ -446,13 +457,17 @@ mod x86 {
                 // for finite x) and duplicated into both lanes of a channel.
                 for (k, v) in xin.iter_mut().enumerate().take(len) {
                     let i = t + k;
-                    let raw = match stereo {
-                        Some(p) => {
+                    let raw = match (stereo, planar) {
+                        (Some(p), _) => {
                             let f =
                                 _mm_castsi128_ps(_mm_loadl_epi64(p.add(2 * i) as *const __m128i));
                             _mm256_cvtps_pd(_mm_unpacklo_ps(f, f))
                         }
-                        None => {
+                        (None, Some([l, r])) => {
+                            let (l, r) = (*l.add(i), *r.add(i));
+                            _mm256_cvtps_pd(_mm_set_ps(r, r, l, l))
+                        }
+                        (None, None) => {
                             let (x0, x1) =
                                 (io.get(a, i) as f64, b.map_or(0.0, |b| io.get(b, i) as f64));
                             _mm256_set_pd(x1, x1, x0, x0)
