@@ -4,6 +4,10 @@
 //!
 //! Criterion reports throughput in frames/s; ns per frame = 1e9 / that.
 //!
+//! `static` and `morphing` run the kernel this CPU picks; `static_<kernel>`
+//! and `morphing_<kernel>` run the others it can (not the scalar one), so
+//! they compare side by side under the same load.
+//!
 //! `static_silence_tail` processes decaying silence, where subnormal numbers
 //! would appear without flush-to-zero.
 //!

@@ -18,7 +18,12 @@
 //!   for bit;
 //! - [`Kernel::Fma`], chosen at run time where AVX2+FMA exist: fused
 //!   multiply-adds round once instead of twice, so it differs from the
-//!   others in the last bits (and is held to the same precision tests).
+//!   others in the last bits (and is held to the same precision tests);
+//! - [`Kernel::Skewed`], chosen at run time where AVX-512VL exists: the
+//!   same stage arithmetic with the stages skewed across the lanes of three
+//!   registers and per-sample coefficients accumulated in registers (module
+//!   `skew`). Its coefficients are accumulated rather than recomputed from
+//!   the segment start, so it too differs in the last bits.
 
 use super::engine::INPUT_LIMIT;
 

@@ -153,10 +153,8 @@ pub(crate) unsafe fn run<I: Io>(acc: &mut Acc, pairs: &mut [PairState], piece: &
     // Every pair replays the same coefficient sequence from the same start.
     let saved = if count > 1 { Some(*acc) } else { None };
     for (p, st) in pairs.iter_mut().enumerate().take(count) {
-        if p > 0 {
-            if let Some(saved) = &saved {
-                *acc = *saved;
-            }
+        if let Some(saved) = saved.as_ref().filter(|_| p > 0) {
+            *acc = *saved;
         }
         let a = 2 * p;
         let b = (a + 1 < channels).then_some(a + 1);
@@ -287,7 +285,7 @@ mod x86 {
             if SWITCH < LANES {
                 let l = SWITCH / 2;
                 for j in 0..PER_STAGE {
-                    if SWITCH % 2 == 0 {
+                    if SWITCH.is_multiple_of(2) {
                         r.c[l][j] = _mm256_blend_pd::<0b0101>(r.c[l][j], start[l][j]);
                         r.d[l][j] = _mm256_blend_pd::<0b0101>(r.d[l][j], step[l][j]);
                     } else {
@@ -307,9 +305,9 @@ mod x86 {
                 // segment's: read from memory, which keeps the registers
                 // for the accumulators (a spilled one put a store-to-load
                 // round trip on its chain).
-                for l in 0..LAYERS {
-                    for j in 0..PER_STAGE {
-                        r.c[l][j] = _mm256_add_pd(r.c[l][j], step[l][j]);
+                for (cl, sl) in r.c.iter_mut().zip(step) {
+                    for (c, s) in cl.iter_mut().zip(sl) {
+                        *c = _mm256_add_pd(*c, *s);
                     }
                 }
             }
