@@ -357,6 +357,24 @@ impl EqEngine {
         self.run(&mut io, frames);
     }
 
+    /// Starts a grid segment if the position is on the grid, and returns
+    /// the phase within it and how many of the `left` frames can run before
+    /// the next grid point that has work to do.
+    fn next_run(&mut self, left: usize) -> (usize, usize) {
+        let phase = (self.pos % GRID as u64) as usize;
+        if phase == 0 {
+            self.begin_segment();
+        }
+        let n = if self.moving || self.dirty {
+            (GRID - phase).min(left)
+        } else {
+            // Nothing can change before the next call: skip the grid
+            // points, they would all find nothing to do.
+            left
+        };
+        (phase, n)
+    }
+
     fn run<I: kernel::Io>(&mut self, io: &mut I, frames: usize) {
         let _fp = kernel::FpGuard::new();
         #[cfg(target_arch = "x86_64")]
@@ -366,17 +384,7 @@ impl EqEngine {
         }
         let mut done = 0;
         while done < frames {
-            let phase = (self.pos % GRID as u64) as usize;
-            if phase == 0 {
-                self.begin_segment();
-            }
-            let n = if self.moving || self.dirty {
-                (GRID - phase).min(frames - done)
-            } else {
-                // Nothing can change before the next call: skip the grid
-                // points, they would all find nothing to do.
-                frames - done
-            };
+            let (phase, n) = self.next_run(frames - done);
             let seg = kernel::Segment {
                 start: &self.seg_start,
                 step: &self.step,
@@ -405,15 +413,7 @@ impl EqEngine {
         let pos0 = self.pos;
         let mut done = 0;
         while done < frames {
-            let phase = (self.pos % GRID as u64) as usize;
-            if phase == 0 {
-                self.begin_segment();
-            }
-            let n = if self.moving || self.dirty {
-                (GRID - phase).min(frames - done)
-            } else {
-                frames - done
-            };
+            let (_, n) = self.next_run(frames - done);
             let end = done + n;
             let piece = skew::Piece {
                 start: &self.seg_start,

@@ -213,14 +213,7 @@ mod x86 {
             let mut r = [[_mm256_setzero_pd(); PER_STAGE]; LAYERS];
             for (l, layer) in r.iter_mut().enumerate() {
                 for (j, v) in layer.iter_mut().enumerate() {
-                    let a = c.0[2 * l * PER_STAGE + j];
-                    let b = if l + 1 < LAYERS {
-                        c.0[(2 * l + 1) * PER_STAGE + j]
-                    } else if j == 0 {
-                        c.0[COEFFS - 1]
-                    } else {
-                        0.0
-                    };
+                    let (a, b) = (stage_coeff(c, 2 * l, j), stage_coeff(c, 2 * l + 1, j));
                     *v = _mm256_set_pd(b, a, b, a);
                 }
             }
