@@ -8,7 +8,7 @@
 //! reference the tests hold this one to.
 
 use super::fastmath;
-use super::kernel::{Cascade, Kernel, PER_STAGE};
+use super::kernel::{COEFFS, Cascade, Kernel, PER_STAGE};
 use semantic_eq_model::{
     BAND_COUNT, BANDS, BandKind, BiquadCoeffs, MAX_FREQ_RATIO, NUM_PARAMS, PARAMS, SHELF_Q,
 };
@@ -214,6 +214,137 @@ impl Plan {
     }
 }
 
+/// Grid points whose coefficients [`Plan::cascades`] works out together,
+/// one per lane of an AVX-512 register.
+pub(crate) const GRID_LANES: usize = 8;
+
+/// Smoothed values at up to [`GRID_LANES`] grid points, lane by lane.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct GridValues {
+    /// The 13 parameters, normalised.
+    pub norm: [[f64; GRID_LANES]; NUM_PARAMS],
+    /// Gain scale (1 = 100 %).
+    pub amount: [f64; GRID_LANES],
+    /// Output gain, dB.
+    pub output_db: [f64; GRID_LANES],
+}
+
+/// Coefficients of [`GRID_LANES`] cascades, coefficient-major
+/// (`[k][lane]` is coefficient `k` of [`Cascade`] for that lane).
+pub(crate) type GridCascades = [[f64; GRID_LANES]; COEFFS];
+
+impl Plan {
+    /// [`Plan::cascade`] for up to eight grid points at once (unused lanes
+    /// are computed and ignored): lane by lane the same operations in the
+    /// same order, so each lane's coefficients are those of
+    /// [`Plan::cascade`] bit for bit. Batching across grid points rather
+    /// than bands keeps every band's formula branch-free across the lanes.
+    pub fn cascades(&self, kernel: Kernel, v: &GridValues) -> GridCascades {
+        #[cfg(target_arch = "x86_64")]
+        if kernel == Kernel::Skewed {
+            // SAFETY: this kernel is only chosen where AVX-512 was detected.
+            return unsafe { self.cascades_avx512(v) };
+        }
+        let _ = kernel;
+        self.cascades_generic(v)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq")]
+    fn cascades_avx512(&self, v: &GridValues) -> GridCascades {
+        self.cascades_generic(v)
+    }
+
+    // Lane loops index several arrays at once, as the vectoriser wants them.
+    #[allow(clippy::needless_range_loop)]
+    #[inline(always)]
+    fn cascades_generic(&self, v: &GridValues) -> GridCascades {
+        const L: usize = GRID_LANES;
+        // The exp() arguments of `cascade_generic`, in its order.
+        let mut e = [[0.0f64; L]; 14];
+        for (b, band) in BANDS.iter().enumerate() {
+            let (ln_min, ln_ratio) = self.ln_freq[b];
+            let (g_min, g_span) = self.gain_db[b];
+            for l in 0..L {
+                e[b][l] = ln_min + v.norm[band.freq_index][l] * ln_ratio;
+                e[8 + b][l] =
+                    (g_min + v.norm[band.gain_index][l] * g_span) * v.amount[l] * (LN_10 / 80.0);
+            }
+        }
+        for (i, band) in BANDS[1..4].iter().enumerate() {
+            for l in 0..L {
+                let n = band.q_index.map_or(0.5, |qi| v.norm[qi][l]);
+                e[5 + i][l] = self.ln_q.0 + n * self.ln_q.1;
+            }
+        }
+        for l in 0..L {
+            e[13][l] = v.output_db[l] * (LN_10 / 20.0);
+        }
+        // Row by row: a flattened iterator was not vectorised.
+        for row in &mut e {
+            for x in row.iter_mut() {
+                *x = fastmath::exp(*x);
+            }
+        }
+        let mut k = [[0.0f64; L]; BAND_COUNT];
+        for (kb, f) in k.iter_mut().zip(&e[..BAND_COUNT]) {
+            for l in 0..L {
+                kb[l] = fastmath::tan(f[l].min(self.max_hz) * self.pi_over_fs);
+            }
+        }
+        let mut c = [[0.0f64; L]; COEFFS];
+        for (b, band) in BANDS.iter().enumerate() {
+            let q = if band.q_index.is_some() {
+                e[5 + b - 1]
+            } else {
+                [SHELF_Q; L]
+            };
+            // The kind is matched outside the lane loop, so that each
+            // formula is one straight vector sequence.
+            let stage = match band.kind {
+                BandKind::Bell => stage_lanes(BandKind::Bell, &k[b], &e[8 + b], &q),
+                BandKind::LowShelf => stage_lanes(BandKind::LowShelf, &k[b], &e[8 + b], &q),
+                BandKind::HighShelf => stage_lanes(BandKind::HighShelf, &k[b], &e[8 + b], &q),
+            };
+            for (j, (row, new)) in c[b * PER_STAGE..][..PER_STAGE]
+                .iter_mut()
+                .zip(&stage)
+                .enumerate()
+            {
+                let identity = Cascade::IDENTITY.0[b * PER_STAGE + j];
+                for l in 0..L {
+                    // 0 dB: the exact pass-through, as in `cascade_generic`.
+                    row[l] = if e[8 + b][l] == 1.0 { identity } else { new[l] };
+                }
+            }
+        }
+        c[BAND_COUNT * PER_STAGE] = e[13];
+        c
+    }
+}
+
+/// One band's kernel coefficients `[b0, b1, b2, −a1, −a2]` for each lane,
+/// with the arithmetic of `cascade_generic`.
+#[inline(always)]
+fn stage_lanes(
+    kind: BandKind,
+    k: &[f64; GRID_LANES],
+    sqrt_a: &[f64; GRID_LANES],
+    q: &[f64; GRID_LANES],
+) -> [[f64; GRID_LANES]; PER_STAGE] {
+    let mut out = [[0.0; GRID_LANES]; PER_STAGE];
+    for l in 0..GRID_LANES {
+        let [b0, b1, b2, a0, a1, a2] = polynomials(kind, k[l], sqrt_a[l], q[l]);
+        let inv_a0 = 1.0 / a0;
+        out[0][l] = b0 * inv_a0;
+        out[1][l] = b1 * inv_a0;
+        out[2][l] = b2 * inv_a0;
+        out[3][l] = -a1 * inv_a0;
+        out[4][l] = -a2 * inv_a0;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,6 +378,51 @@ mod tests {
                             assert!(close(ours.b2, r.b2));
                             assert!(close(ours.a1, r.a1));
                             assert!(close(ours.a2, r.a2));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Eight grid points at once give each point's own cascade, bit for bit.
+    #[test]
+    #[allow(clippy::needless_range_loop)]
+    fn grid_batch_matches_single_cascades() {
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for &fs in &[22_050.0, 44_100.0, 48_000.0, 384_000.0] {
+            let plan = Plan::new(fs);
+            for round in 0..50 {
+                let mut v = GridValues::default();
+                for l in 0..GRID_LANES {
+                    for p in 0..NUM_PARAMS {
+                        v.norm[p][l] = match (round + l) % 5 {
+                            // Ends of the ranges and exact 0 dB gains.
+                            0 => [0.0, 1.0][p % 2],
+                            1 => 0.5,
+                            _ => rnd(),
+                        };
+                    }
+                    v.amount[l] = [0.0, 1.0, 2.0, rnd() * 2.0][l % 4];
+                    v.output_db[l] = rnd() * 168.0 - 84.0;
+                }
+                for k in Kernel::available() {
+                    let got = plan.cascades(k, &v);
+                    for l in 0..GRID_LANES {
+                        let n = std::array::from_fn(|p| v.norm[p][l]);
+                        let want = plan.cascade(k, &n, v.amount[l], v.output_db[l]);
+                        for (j, w) in want.0.iter().enumerate() {
+                            assert_eq!(
+                                got[j][l].to_bits(),
+                                w.to_bits(),
+                                "{k:?} lane {l} coeff {j}"
+                            );
                         }
                     }
                 }

@@ -1,6 +1,6 @@
 //! [`EqEngine`]: five cascaded biquads per channel, driven by smoothed targets.
 
-use super::coeffs::Plan;
+use super::coeffs::{GRID_LANES, GridValues, Plan};
 use super::kernel::{self, Cascade, ChannelState, Interleaved, Kernel, Planar, Table};
 use super::skew;
 use super::smoother::Ramp;
@@ -166,6 +166,13 @@ pub struct EqEngine {
     state: [ChannelState; MAX_CHANNELS],
     /// [`Kernel::Skewed`]'s coefficient accumulators.
     acc: skew::Acc,
+    /// [`Kernel::Skewed`]'s segment ends (`seg_start`, `seg_end`, `step` in
+    /// its layout).
+    sk_start: skew::Layered,
+    sk_end: skew::Layered,
+    sk_step: skew::Layered,
+    /// [`Kernel::Skewed`]'s switches to segments that have not started.
+    queue: Box<skew::Queue>,
     /// [`Kernel::Skewed`]'s filter memory, per channel pair.
     pairs: [skew::PairState; MAX_CHANNELS / 2],
     /// Scratch for per-sample coefficients, sized here so that processing
@@ -214,7 +221,11 @@ impl EqEngine {
             moving: false,
             was_moving: false,
             state: [ChannelState::default(); MAX_CHANNELS],
-            acc: skew::Acc::at(&Cascade::IDENTITY),
+            acc: skew::Acc::at(&skew::Layered::from_cascade(&Cascade::IDENTITY)),
+            sk_start: skew::Layered::ZERO,
+            sk_end: skew::Layered::ZERO,
+            sk_step: skew::Layered::ZERO,
+            queue: Box::default(),
             pairs: [skew::PairState::default(); MAX_CHANNELS / 2],
             table: Box::default(),
         };
@@ -284,7 +295,11 @@ impl EqEngine {
         self.pairs = [skew::PairState::default(); MAX_CHANNELS / 2];
         self.seg_end = self.cascade_at(0);
         self.seg_start = self.seg_end;
-        self.acc = skew::Acc::at(&self.seg_start);
+        self.sk_end = skew::Layered::from_cascade(&self.seg_end);
+        self.sk_start = self.sk_end;
+        self.sk_step = skew::Layered::ZERO;
+        self.acc = skew::Acc::at(&self.sk_end);
+        self.queue.clear();
         self.step = Cascade::ZERO;
         self.moving = false;
         self.was_moving = false;
@@ -407,34 +422,105 @@ impl EqEngine {
 }
 
 impl EqEngine {
-    /// [`EqEngine::run`] for [`Kernel::Skewed`]: the same grid segments.
+    /// [`EqEngine::run`] for [`Kernel::Skewed`]: batches of up to
+    /// [`GRID_LANES`] grid points, whose coefficients are worked out
+    /// together, then run in one pass.
     #[cfg(target_arch = "x86_64")]
     fn run_skewed<I: kernel::Io>(&mut self, io: &mut I, frames: usize) {
         let pos0 = self.pos;
         let mut done = 0;
         while done < frames {
-            let (_, n) = self.next_run(frames - done);
-            let end = done + n;
+            let n = self.skew_batch(frames - done);
             let piece = skew::Piece {
-                start: &self.seg_start,
-                step: if self.moving {
-                    &self.step
-                } else {
-                    &Cascade::ZERO
-                },
-                moving: self.moving,
-                switch: self.moving || self.was_moving,
+                switches: &self.queue,
                 pos0,
                 t0: done,
-                t1: end,
+                t1: done + n,
                 frames,
             };
             // SAFETY: the kernel is only chosen where the CPU has the features.
             unsafe { skew::run(&mut self.acc, &mut self.pairs, &piece, io) };
-            done = end;
+            done += n;
             self.pos += n as u64;
+            self.queue.retire(self.pos);
         }
     }
+
+    /// The grid points of the next up to `left` frames: queues a switch for
+    /// each that starts a moving segment or ends one, and returns how many
+    /// frames they cover.
+    #[cfg(target_arch = "x86_64")]
+    fn skew_batch(&mut self, left: usize) -> usize {
+        if !self.dirty && !self.moving {
+            // No grid point has anything to do before the next retarget.
+            return left;
+        }
+        let n = left.min(GRID * GRID_LANES);
+        let end = self.pos + n as u64;
+        let first = self.pos.next_multiple_of(GRID as u64);
+        // The grid points that need coefficients: while a ramp moves.
+        let mut at = [first; GRID_LANES];
+        let mut count = 0;
+        let mut dirty = self.dirty;
+        let mut g = first;
+        while g < end && dirty {
+            at[count] = g;
+            count += 1;
+            dirty = self.ramps.iter().any(|r| r.moving_after(g));
+            g += GRID as u64;
+        }
+        let batch = (count > 0).then(|| {
+            // SAFETY: this kernel is only chosen where AVX-512 was detected.
+            let v = unsafe { grid_values_avx512(&self.ramps, &at) };
+            self.plan.cascades(self.kernel, &v)
+        });
+        let mut lane = 0;
+        let mut g = first;
+        while g < end {
+            self.sk_start = self.sk_end;
+            self.was_moving = self.moving;
+            self.moving = false;
+            if let Some(batch) = batch.as_ref().filter(|_| self.dirty) {
+                let c = skew::Layered::from_lane(batch, lane);
+                lane += 1;
+                self.dirty = self.ramps.iter().any(|r| r.moving_after(g));
+                if c != self.sk_end {
+                    self.moving = true;
+                    self.sk_step = skew::Layered::step_towards(&self.sk_start, &c);
+                    self.sk_end = c;
+                }
+            }
+            if self.moving || self.was_moving {
+                let slot = self.queue.push();
+                slot.at = g;
+                slot.start = self.sk_start;
+                slot.step = if self.moving {
+                    self.sk_step
+                } else {
+                    skew::Layered::ZERO
+                };
+                slot.moving = self.moving;
+            } else if !self.dirty {
+                // Static from here on: the later grid points do nothing.
+                break;
+            }
+            g += GRID as u64;
+        }
+        n
+    }
+}
+
+/// The smoothed slots at up to [`GRID_LANES`] positions, vectorised.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq")]
+fn grid_values_avx512(ramps: &[Ramp; SLOTS], at: &[u64; GRID_LANES]) -> GridValues {
+    let mut v = GridValues::default();
+    for (out, r) in v.norm.iter_mut().zip(ramps) {
+        r.values_at(at, out);
+    }
+    ramps[AMOUNT_SLOT].values_at(at, &mut v.amount);
+    ramps[OUTPUT_SLOT].values_at(at, &mut v.output_db);
+    v
 }
 
 #[cfg(test)]

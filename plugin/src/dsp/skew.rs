@@ -3,120 +3,226 @@
 //!
 //! A stereo frame fills only two f64 lanes, and the five stages of a frame
 //! depend on each other, so the other kernels leave most of the machine
-//! idle. Here each 256-bit register holds two stages of both channels, lanes
-//! `[ch0·A, ch0·B, ch1·A, ch1·B]`, and three registers ("layers") hold the
-//! five stages plus the output gain (a sixth stage with `b0 = gain`). At
-//! step `t`, stage `s` works on frame `t − s`: a wavefront, so the six stages
-//! are independent within a step and a frame leaves the cascade
-//! [`DEPTH`] steps after it entered. The wavefront runs on across calls;
-//! to stay zero-latency, each call ends by running a copy of it on silence
-//! until the call's last frames come out (see `pair`). Every frame is
-//! therefore computed by the same sequence of steps whatever the
-//! partition into calls.
+//! idle. Here stages are spread across lanes instead: a 512-bit register
+//! `A` holds stages 0-3 of both channels (`[ch0·s0..s3, ch1·s0..s3]`) and a
+//! 256-bit register `B` stage 4 and the output gain (a sixth stage with
+//! `b0 = gain`; `[ch0·s4, ch0·g, ch1·s4, ch1·g]`). At step `t`, stage `s`
+//! works on frame `t − 2s`: a wavefront, so the six stages are independent
+//! within a step and a frame leaves the cascade [`DEPTH`] steps after it
+//! entered. Each step is five multiply-adds on `A`, five on `B` and two
+//! permutes that pass every stage's output on to the next (two steps
+//! later, which keeps the permutes' latency off the recursion). (A 512-bit
+//! operation costs the core one instruction slot for eight lanes; this
+//! CPU family sustains fewer than three vector instructions a cycle, so the
+//! count of instructions, not of lanes, sets the pace.)
+//!
+//! The wavefront runs on across calls; to stay zero-latency, each call ends
+//! by running a copy of it on silence until the call's last frames come out
+//! (see `pair`). Every frame is therefore computed by the same sequence of
+//! steps whatever the partition into calls.
 //!
 //! Coefficients are not read from a per-sample table: each stage keeps its
 //! current coefficients in registers and adds the segment's per-sample step
 //! as it takes each frame, switching to a new segment's start exactly on the
-//! grid (frame `≡ 0 mod GRID`). Only the (at most 32) register-resident
-//! accumulators move per sample, so a morphing EQ costs little more than a
-//! static one. The accumulation is part of the engine's state, carried
-//! across calls, so the output stays a pure function of the input and the
-//! targets, whatever the partition into blocks.
-//!
-//! AVX-512VL is required for its 32 vector registers: fifteen coefficient
-//! and twelve history registers stay resident, where AVX2's sixteen would
-//! spill every step.
+//! grid (stage `s` at step `g + 2s` for grid point `g`, when it takes frame
+//! `g`): the same coefficient trajectory as the other kernels. While a
+//! switch is under way the stages not yet in the new segment keep adding
+//! the old segment's step. The
+//! accumulation is part of the engine's state, carried across calls, so the
+//! output stays a pure function of the input and the targets, whatever the
+//! partition into blocks.
 
+use super::coeffs::GridCascades;
 use super::engine::{GRID, INPUT_LIMIT};
 use super::kernel::{COEFFS, Cascade, Io, PER_STAGE, STAGES};
 
-/// Registers per channel pair.
-pub(crate) const LAYERS: usize = 3;
 /// Stages in the wavefront: five biquads and the output gain.
-const LANES: usize = 2 * LAYERS;
+const LANES: usize = STAGES + 1;
+/// Steps between a frame entering one stage and the next: two, so that a
+/// stage's input is the stage before's output of two steps ago, and the
+/// permute that brings it over is off the critical path (its latency plus
+/// a multiply-add spread over two steps, instead of on every step).
+const SKEW: usize = 2;
 /// Steps between a frame entering the cascade and leaving it.
-pub(crate) const DEPTH: usize = LANES - 1;
+pub(crate) const DEPTH: usize = SKEW * (LANES - 1);
+/// Steps from a grid point to the last stage's switch, plus one: the steps
+/// during which the stages are in different segments.
+const SWITCHING: usize = DEPTH + 1;
 /// Steps handled per pass over the I/O buffers.
 const CHUNK: usize = 64;
+/// Most switches waiting at once: a batch of grid points, plus the one a
+/// previous call left under way.
+pub(crate) const QUEUE: usize = super::coeffs::GRID_LANES + 2;
 
-/// Four f64 lanes, `[ch0·A, ch0·B, ch1·A, ch1·B]`.
-#[repr(C, align(32))]
+/// A cascade's coefficients as the kernel loads them: `[j]` holds
+/// coefficient `j` of stages 0-4 and the gain stage (then padding), so
+/// that `A` broadcasts the first four and `B` the next two.
+#[repr(C, align(64))]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub(crate) struct V4(pub [f64; 4]);
+pub(crate) struct Layered(pub [[f64; 8]; PER_STAGE]);
 
-/// Per-stage coefficients as the layers hold them.
-type LayerCoeffs = [[V4; PER_STAGE]; LAYERS];
-
-/// Coefficient `j` of wavefront stage `s` (stage 5 is the output gain).
-fn stage_coeff(c: &Cascade, s: usize, j: usize) -> f64 {
+/// Where coefficient `j` of wavefront stage `s` sits in a [`Cascade`]
+/// (stage 5 is the output gain, whose only coefficient is `b0`).
+const fn cascade_index(s: usize, j: usize) -> Option<usize> {
     if s < STAGES {
-        c.0[s * PER_STAGE + j]
+        Some(s * PER_STAGE + j)
     } else if j == 0 {
-        c.0[COEFFS - 1]
+        Some(COEFFS - 1)
     } else {
-        0.0
+        None
     }
 }
 
-fn layer_coeffs(c: &Cascade) -> LayerCoeffs {
-    std::array::from_fn(|l| {
-        std::array::from_fn(|j| {
-            let (a, b) = (stage_coeff(c, 2 * l, j), stage_coeff(c, 2 * l + 1, j));
-            V4([a, b, a, b])
-        })
-    })
+impl Layered {
+    pub const ZERO: Self = Self([[0.0; 8]; PER_STAGE]);
+
+    /// Lane `lane` of a batch of cascades.
+    #[inline(always)]
+    pub fn from_lane(c: &GridCascades, lane: usize) -> Self {
+        let mut out = Self::ZERO;
+        for (j, row) in out.0.iter_mut().enumerate() {
+            for (s, v) in row.iter_mut().enumerate().take(LANES) {
+                if let Some(k) = cascade_index(s, j) {
+                    *v = c[k][lane];
+                }
+            }
+        }
+        out
+    }
+
+    pub fn from_cascade(c: &Cascade) -> Self {
+        let mut out = Self::ZERO;
+        for (j, row) in out.0.iter_mut().enumerate() {
+            for (s, v) in row.iter_mut().enumerate().take(LANES) {
+                if let Some(k) = cascade_index(s, j) {
+                    *v = c.0[k];
+                }
+            }
+        }
+        out
+    }
+
+    /// `(end − start) / GRID`, the per-sample increment across a segment
+    /// (the arithmetic of [`Cascade::step_towards`]).
+    #[inline(always)]
+    pub fn step_towards(start: &Self, end: &Self) -> Self {
+        let inv = 1.0 / GRID as f64;
+        let mut out = Self::ZERO;
+        for ((o, s), e) in out.0.iter_mut().zip(&start.0).zip(&end.0) {
+            for ((o, s), e) in o.iter_mut().zip(s).zip(e) {
+                *o = (e - s) * inv;
+            }
+        }
+        out
+    }
+}
+
+/// Every stage takes up a new grid segment: stage `s` at step `at + s`.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Switch {
+    /// The segment's grid point (engine position).
+    pub at: u64,
+    /// Coefficients at the segment's start.
+    pub start: Layered,
+    /// Their per-step increment (zero when static).
+    pub step: Layered,
+    /// Whether `step` is non-zero.
+    pub moving: bool,
+}
+
+/// Switches not yet finished, in order of position. A ring of fixed
+/// capacity: filled by the engine between kernel calls, never allocating.
+#[derive(Clone, Debug)]
+pub(crate) struct Queue {
+    items: [Switch; QUEUE],
+    head: usize,
+    len: usize,
+}
+
+impl Default for Queue {
+    fn default() -> Self {
+        Self {
+            items: [Switch::default(); QUEUE],
+            head: 0,
+            len: 0,
+        }
+    }
+}
+
+impl Queue {
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// A slot after the others, to fill in place. The engine never queues
+    /// more than [`QUEUE`] (checked in debug builds; a release build would
+    /// overwrite the oldest).
+    pub fn push(&mut self) -> &mut Switch {
+        debug_assert!(self.len < QUEUE);
+        let i = (self.head + self.len) % QUEUE;
+        self.len = (self.len + 1).min(QUEUE);
+        &mut self.items[i]
+    }
+
+    /// Forgets the switches every stage has finished before position `pos`.
+    pub fn retire(&mut self, pos: u64) {
+        while self.len > 0 && self.items[self.head].at + (DEPTH as u64) < pos {
+            self.head = (self.head + 1) % QUEUE;
+            self.len -= 1;
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&Switch> {
+        (i < self.len).then(|| &self.items[(self.head + i) % QUEUE])
+    }
 }
 
 /// The coefficient accumulators: where each stage's coefficients stand
-/// (those of the last frame it took) and the step it adds per frame. Shared
-/// by every channel pair, which all replay the same sequence.
+/// (those of the last frame it took), in the registers' lane order, and
+/// the step of the segment every stage was in before any switch under way.
+/// Shared by every channel pair, which all replay the same sequence.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Acc {
-    c: LayerCoeffs,
-    d: LayerCoeffs,
+    ca: [[f64; 8]; PER_STAGE],
+    cb: [[f64; 4]; PER_STAGE],
+    /// The step of the segment every stage is in (when none is switching).
+    step: Layered,
+    moving: bool,
 }
 
 impl Acc {
-    /// At rest on `c` (normalised as a switch would leave it).
-    pub fn at(c: &Cascade) -> Self {
-        let mut c = layer_coeffs(c);
-        for v in c.iter_mut().flatten().flat_map(|v| v.0.iter_mut()) {
-            *v += 0.0;
-        }
+    /// At rest on `c` (normalised as a switch would leave it: `+ 0.0`).
+    pub fn at(c: &Layered) -> Self {
+        let lane_a = |j: usize| std::array::from_fn(|i| c.0[j][i % 4] + 0.0);
+        let lane_b = |j: usize| std::array::from_fn(|i| c.0[j][4 + i % 2] + 0.0);
         Self {
-            c,
-            d: [[V4::default(); PER_STAGE]; LAYERS],
+            ca: std::array::from_fn(lane_a),
+            cb: std::array::from_fn(lane_b),
+            step: Layered::ZERO,
+            moving: false,
         }
     }
 }
 
-/// One channel pair's filter memory, in the layers' lane order: each
-/// stage's last three outputs, and the last two input frames. Stages are
-/// direct form I, like the other kernels (see `kernel`: transposed direct
-/// form II was tried here and splattered up to 27 dB more in the sweep
-/// test), and a stage's input history is the previous stage's output
-/// history, one step further back, so it is not stored twice.
+/// One channel pair's filter memory, in the registers' lane order: each
+/// stage's last two outputs and last two inputs. Stages are direct form I,
+/// like the other kernels (see `kernel`: transposed direct form II was
+/// tried in an earlier version of this kernel and splattered up to 27 dB
+/// more in the sweep test). A stage's inputs are the stage before's
+/// outputs, but keeping them as inputs spares the permutes that would
+/// rebuild them.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct PairState {
-    y1: [V4; LAYERS],
-    y2: [V4; LAYERS],
-    y3: [V4; LAYERS],
-    x1: V4,
-    x2: V4,
+    ya: [[f64; 8]; 2],
+    xa: [[f64; 8]; 2],
+    yb: [[f64; 4]; 2],
+    xb: [[f64; 4]; 2],
 }
 
-/// A run of steps within one grid segment of stage 0.
+/// A run of steps of one call.
 pub(crate) struct Piece<'a> {
-    /// Coefficients at the start of stage 0's current segment.
-    pub start: &'a Cascade,
-    /// Their per-frame step (zero when the segment is static).
-    pub step: &'a Cascade,
-    /// Whether `step` is non-zero.
-    pub moving: bool,
-    /// Whether the stages must switch at the grid points (otherwise this
-    /// segment and the one before are static and equal, and a switch would
-    /// change nothing).
-    pub switch: bool,
+    /// Switches under way or to come.
+    pub switches: &'a Queue,
     /// Engine position of the call's first frame.
     pub pos0: u64,
     /// Steps `[t0, t1)`, counted from the call's first frame; step `t` feeds
@@ -151,21 +257,15 @@ pub(crate) unsafe fn run<I: Io>(acc: &mut Acc, pairs: &mut [PairState], piece: &
     let channels = io.channels();
     let count = channels.div_ceil(2);
     // Every pair replays the same coefficient sequence from the same start.
-    let saved = if count > 1 { Some(*acc) } else { None };
+    let saved = *acc;
     for (p, st) in pairs.iter_mut().enumerate().take(count) {
-        if let Some(saved) = saved.as_ref().filter(|_| p > 0) {
-            *acc = *saved;
+        if p > 0 {
+            *acc = saved;
         }
         let a = 2 * p;
         let b = (a + 1 < channels).then_some(a + 1);
         // SAFETY: the caller checked the CPU.
-        unsafe {
-            if piece.moving {
-                x86::pair::<true, I>(acc, st, piece, io, a, b)
-            } else {
-                x86::pair::<false, I>(acc, st, piece, io, a, b)
-            }
-        }
+        unsafe { x86::pair::<I>(acc, st, piece, io, a, b) }
     }
 }
 
@@ -175,209 +275,308 @@ mod x86 {
     use std::arch::x86_64::*;
     use std::mem::MaybeUninit;
 
-    type Regs = [[__m256d; PER_STAGE]; LAYERS];
-
-    #[inline(always)]
-    unsafe fn load(v: &V4) -> __m256d {
-        unsafe { _mm256_load_pd(v.0.as_ptr()) }
-    }
-
-    #[inline(always)]
-    unsafe fn store(v: &mut V4, r: __m256d) {
-        unsafe { _mm256_store_pd(v.0.as_mut_ptr(), r) }
-    }
-
-    #[inline(always)]
-    unsafe fn load_all(c: &LayerCoeffs) -> Regs {
-        unsafe {
-            let mut r = [[_mm256_setzero_pd(); PER_STAGE]; LAYERS];
-            for (rl, cl) in r.iter_mut().zip(c) {
-                for (v, x) in rl.iter_mut().zip(cl) {
-                    *v = load(x);
-                }
-            }
-            r
-        }
-    }
-
-    #[inline(always)]
-    unsafe fn load3(v: &[V4; LAYERS]) -> [__m256d; LAYERS] {
-        unsafe { [load(&v[0]), load(&v[1]), load(&v[2])] }
-    }
-
-    /// A cascade's coefficients in the layers' lane order. (Plain loops:
-    /// `array::from_fn` closures were not inlined here.)
-    #[inline(always)]
-    unsafe fn layers_of(c: &Cascade) -> Regs {
-        unsafe {
-            let mut r = [[_mm256_setzero_pd(); PER_STAGE]; LAYERS];
-            for (l, layer) in r.iter_mut().enumerate() {
-                for (j, v) in layer.iter_mut().enumerate() {
-                    let (a, b) = (stage_coeff(c, 2 * l, j), stage_coeff(c, 2 * l + 1, j));
-                    *v = _mm256_set_pd(b, a, b, a);
-                }
-            }
-            r
-        }
-    }
-
     /// The live registers of one pair.
     #[derive(Clone, Copy)]
     struct Live {
-        c: Regs,
-        d: Regs,
-        y1: [__m256d; LAYERS],
-        y2: [__m256d; LAYERS],
-        y3: [__m256d; LAYERS],
-        x1: __m256d,
-        x2: __m256d,
+        ca: [__m512d; PER_STAGE],
+        cb: [__m256d; PER_STAGE],
+        ya1: __m512d,
+        ya2: __m512d,
+        xa1: __m512d,
+        xa2: __m512d,
+        yb1: __m256d,
+        yb2: __m256d,
+        xb1: __m256d,
+        xb2: __m256d,
     }
 
-    /// Each stage's input: the previous stage's output one step ago (in-lane
-    /// shuffles, one cycle each), or the new frame for stage 0.
+    /// `[c0, c1, c2, c3, c0, c1, c2, c3]`: stages 0-3, both channels.
     #[inline(always)]
-    unsafe fn inputs(x: __m256d, y: &[__m256d; LAYERS]) -> [__m256d; LAYERS] {
+    unsafe fn bcast_a(row: &[f64; 8]) -> __m512d {
+        unsafe { _mm512_broadcast_f64x4(_mm256_load_pd(row.as_ptr())) }
+    }
+
+    /// `[c4, c5, c4, c5]`: stage 4 and the gain, both channels.
+    #[inline(always)]
+    unsafe fn bcast_b(row: &[f64; 8]) -> __m256d {
+        unsafe { _mm256_broadcast_pd(&*(row.as_ptr().add(4) as *const __m128d)) }
+    }
+
+    /// Lanes of `A` (stages 0-3 of both channels) whose stages have taken
+    /// up a switch `phase` steps after its grid point.
+    const fn switched_a(phase: usize) -> __mmask8 {
+        let mut m = 0u8;
+        let mut s = 0;
+        while s < 4 {
+            if phase >= SKEW * s {
+                m |= (1 << s) | (1 << (s + 4));
+            }
+            s += 1;
+        }
+        m
+    }
+
+    /// Likewise for `B` (stage 4 and the gain).
+    const fn switched_b(phase: usize) -> i32 {
+        (if phase >= SKEW * 4 { 0b0101 } else { 0 }) | (if phase >= SKEW * 5 { 0b1010 } else { 0 })
+    }
+
+    /// Stage `S` takes up the switch's segment: its lanes of the
+    /// accumulators are set to the segment's start.
+    #[inline(always)]
+    unsafe fn take_up<const S: usize>(r: &mut Live, sw: &Switch) {
         unsafe {
-            [
-                _mm256_shuffle_pd::<0b0000>(x, y[0]),
-                _mm256_shuffle_pd::<0b0101>(y[0], y[1]),
-                _mm256_shuffle_pd::<0b0101>(y[1], y[2]),
-            ]
+            for j in 0..PER_STAGE {
+                let c = &sw.start.0[j];
+                if S < 4 {
+                    let k = ((1u32 << S) | (1 << (S + 4))) as __mmask8;
+                    r.ca[j] = _mm512_mask_blend_pd(k, r.ca[j], bcast_a(c));
+                } else if S == 4 {
+                    r.cb[j] = _mm256_blend_pd::<0b0101>(r.cb[j], bcast_b(c));
+                } else {
+                    r.cb[j] = _mm256_blend_pd::<0b1010>(r.cb[j], bcast_b(c));
+                }
+            }
         }
     }
 
-    /// One direct-form-I step, in the order of the other kernels (the input
-    /// joins last, so a sample crosses a stage in one operation).
-    #[inline(always)]
-    unsafe fn biquad(
-        c: &[__m256d; PER_STAGE],
-        x: __m256d,
-        x1: __m256d,
-        x2: __m256d,
-        y1: __m256d,
-        y2: __m256d,
-    ) -> __m256d {
-        unsafe {
-            let w = _mm256_fmadd_pd(c[1], x1, _mm256_fmadd_pd(c[2], x2, _mm256_mul_pd(c[4], y2)));
-            _mm256_fmadd_pd(c[0], x, _mm256_fmadd_pd(c[3], y1, w))
+    /// One direct-form-I step. The terms of older values go first, so that
+    /// the two that depend on the previous step (its output, and through
+    /// the permute its neighbour's) come last: eight cycles of latency per
+    /// step instead of the twenty of a plain left-to-right chain.
+    macro_rules! biquad {
+        ($fmadd:ident, $mul:ident, $c:expr, $x:expr, $x1:expr, $x2:expr, $y1:expr, $y2:expr) => {{
+            let c = $c;
+            let w = $fmadd(c[4], $y2, $mul(c[2], $x2));
+            let w = $fmadd(c[1], $x1, w);
+            $fmadd(c[0], $x, $fmadd(c[3], $y1, w))
+        }};
+    }
+
+    /// Where each lane's per-step increment comes from.
+    trait Steps {
+        unsafe fn a(&self, j: usize) -> __m512d;
+        unsafe fn b(&self, j: usize) -> __m256d;
+    }
+
+    /// Every stage in one segment.
+    impl Steps for Layered {
+        #[inline(always)]
+        unsafe fn a(&self, j: usize) -> __m512d {
+            unsafe { bcast_a(&self.0[j]) }
+        }
+        #[inline(always)]
+        unsafe fn b(&self, j: usize) -> __m256d {
+            unsafe { bcast_b(&self.0[j]) }
         }
     }
 
-    /// One step, every lane active. `SWITCH` is the stage whose frame starts
-    /// a grid segment at this step (`LANES` for none). Every lane adds its
-    /// step when `ADD` (a static segment's step is zero, and its
-    /// coefficients were normalised by the switch, so skipping is exact).
+    /// During a switch: the stages that took it up step on in the new
+    /// segment, the others still in the old one.
+    struct Mixed<'a, const PHASE: usize> {
+        old: &'a Layered,
+        new: &'a Layered,
+    }
+
+    impl<const PHASE: usize> Steps for Mixed<'_, PHASE> {
+        #[inline(always)]
+        unsafe fn a(&self, j: usize) -> __m512d {
+            unsafe {
+                match switched_a(PHASE) {
+                    0 => bcast_a(&self.old.0[j]),
+                    0xff => bcast_a(&self.new.0[j]),
+                    k => _mm512_mask_blend_pd(k, bcast_a(&self.old.0[j]), bcast_a(&self.new.0[j])),
+                }
+            }
+        }
+        #[inline(always)]
+        unsafe fn b(&self, j: usize) -> __m256d {
+            unsafe {
+                match switched_b(PHASE) {
+                    0 => bcast_b(&self.old.0[j]),
+                    0b1111 => bcast_b(&self.new.0[j]),
+                    _ => {
+                        _mm256_blend_pd::<0b0101>(bcast_b(&self.old.0[j]), bcast_b(&self.new.0[j]))
+                    }
+                }
+            }
+        }
+    }
+
+    /// One step: the accumulators add their steps when `ADD`, then every
+    /// stage takes its input. Returns `B`, whose gain lanes (1 and 3) hold
+    /// frame `t − DEPTH`.
     #[inline(always)]
-    unsafe fn advance<const ADD: bool, const SWITCH: usize>(
-        r: &mut Live,
-        x: __m256d,
-        start: &Regs,
-        step: &Regs,
-    ) -> __m256d {
+    unsafe fn advance<const ADD: bool, S: Steps>(r: &mut Live, x: __m128d, steps: &S) -> __m256d {
         unsafe {
-            if SWITCH < LANES {
-                let l = SWITCH / 2;
+            if ADD {
                 for j in 0..PER_STAGE {
-                    if SWITCH.is_multiple_of(2) {
-                        r.c[l][j] = _mm256_blend_pd::<0b0101>(r.c[l][j], start[l][j]);
-                        r.d[l][j] = _mm256_blend_pd::<0b0101>(r.d[l][j], step[l][j]);
-                    } else {
-                        r.c[l][j] = _mm256_blend_pd::<0b1010>(r.c[l][j], start[l][j]);
-                        r.d[l][j] = _mm256_blend_pd::<0b1010>(r.d[l][j], step[l][j]);
-                    }
+                    r.ca[j] = _mm512_add_pd(r.ca[j], steps.a(j));
+                    r.cb[j] = _mm256_add_pd(r.cb[j], steps.b(j));
                 }
             }
-            if SWITCH < LANES {
-                for l in 0..LAYERS {
-                    for j in 0..PER_STAGE {
-                        r.c[l][j] = _mm256_add_pd(r.c[l][j], r.d[l][j]);
-                    }
-                }
-            } else if ADD {
-                // Every stage is in this segment now, so its step is the
-                // segment's: read from memory, which keeps the registers
-                // for the accumulators (a spilled one put a store-to-load
-                // round trip on its chain).
-                for (cl, sl) in r.c.iter_mut().zip(step) {
-                    for (c, s) in cl.iter_mut().zip(sl) {
-                        *c = _mm256_add_pd(*c, *s);
-                    }
-                }
-            }
-            // A stage's input one and two frames back is what the stage
-            // before it put out two and three steps back.
-            let x0 = inputs(x, &r.y1);
-            let x1 = inputs(r.x1, &r.y2);
-            let x2 = inputs(r.x2, &r.y3);
-            let mut y = [_mm256_setzero_pd(); LAYERS];
-            for l in 0..LAYERS {
-                y[l] = biquad(&r.c[l], x0[l], x1[l], x2[l], r.y1[l], r.y2[l]);
-            }
-            r.y3 = r.y2;
-            r.y2 = r.y1;
-            r.y1 = y;
-            r.x2 = r.x1;
-            r.x1 = x;
-            y[2]
+            // A: stage 0 takes the new frame (lanes 0 and 1 of `x`), stages
+            // 1-3 the stage before's output of two steps ago. B: stage 4
+            // takes stage 3's, the gain stage stage 4's.
+            let idx_a = _mm512_set_epi64(6, 5, 4, 9, 2, 1, 0, 8);
+            let idx_b = _mm512_set_epi64(0, 0, 0, 0, 10, 7, 8, 3);
+            let xa = _mm512_permutex2var_pd(r.ya2, idx_a, _mm512_castpd128_pd512(x));
+            let xb = _mm512_castpd512_pd256(_mm512_permutex2var_pd(
+                r.ya2,
+                idx_b,
+                _mm512_castpd256_pd512(r.yb2),
+            ));
+            let ya = biquad!(
+                _mm512_fmadd_pd,
+                _mm512_mul_pd,
+                &r.ca,
+                xa,
+                r.xa1,
+                r.xa2,
+                r.ya1,
+                r.ya2
+            );
+            let yb = biquad!(
+                _mm256_fmadd_pd,
+                _mm256_mul_pd,
+                &r.cb,
+                xb,
+                r.xb1,
+                r.xb2,
+                r.yb1,
+                r.yb2
+            );
+            r.xa2 = r.xa1;
+            r.xa1 = xa;
+            r.ya2 = r.ya1;
+            r.ya1 = ya;
+            r.xb2 = r.xb1;
+            r.xb1 = xb;
+            r.yb2 = r.yb1;
+            r.yb1 = yb;
+            yb
         }
     }
 
-    /// Steps where every lane is active, from grid phase `phase` up to at
-    /// most the next grid point: first the steps at which each stage in
-    /// turn takes its first frame of the segment (phases below [`LANES`]),
-    /// then the bulk of the work. Out of line so that the register
-    /// allocator sees only these loops: inlined into the big dispatch, it
-    /// spilled a filter state and put a store-to-load round trip on the
-    /// recursion.
+    /// A step `phase` steps after switch `sw`'s grid point (stage `s` takes
+    /// it up at phase `SKEW·s`); `old` is the segment it switches from.
+    #[inline(always)]
+    unsafe fn switch_step(
+        r: &mut Live,
+        x: __m128d,
+        sw: &Switch,
+        old: &Layered,
+        phase: usize,
+    ) -> __m256d {
+        unsafe {
+            let new = &sw.step;
+            macro_rules! at {
+                ($p:literal) => {
+                    advance::<true, _>(r, x, &Mixed::<$p> { old, new })
+                };
+                ($p:literal, $s:literal) => {{
+                    take_up::<$s>(r, sw);
+                    advance::<true, _>(r, x, &Mixed::<$p> { old, new })
+                }};
+            }
+            match phase {
+                0 => at!(0, 0),
+                1 => at!(1),
+                2 => at!(2, 1),
+                3 => at!(3),
+                4 => at!(4, 2),
+                5 => at!(5),
+                6 => at!(6, 3),
+                7 => at!(7),
+                8 => at!(8, 4),
+                9 => at!(9),
+                _ => at!(10, 5),
+            }
+        }
+    }
+
+    /// A run of steps: first those of switch `sw` (from segment `old`) from
+    /// `phase` on (none if `phase >= SWITCHING`), then steps in `step`'s
+    /// segment. Out of line so
+    /// that the register allocator sees only these loops: inlined into the
+    /// big dispatch, it spilled a filter state and put a store-to-load
+    /// round trip on the recursion.
     #[inline(never)]
-    #[target_feature(enable = "avx2,fma,avx512f,avx512vl")]
+    #[target_feature(enable = "avx2,fma,avx512f,avx512vl,avx512dq")]
     unsafe fn segment<const ADD: bool>(
         live: &mut Live,
-        xin: &[MaybeUninit<__m256d>],
+        xin: &[MaybeUninit<__m128d>],
         yout: &mut [MaybeUninit<__m256d>],
-        start: &Regs,
-        step: &Regs,
+        sw: &Switch,
+        old: &Layered,
         phase: usize,
+        step: &Layered,
     ) {
         unsafe {
             let mut r = *live;
             let n = xin.len().min(yout.len());
-            let x = |k: usize| xin[k].assume_init();
             let mut k = 0;
-            if phase == 0 && n >= LANES {
-                yout[0].write(advance::<ADD, 0>(&mut r, x(0), start, step));
-                yout[1].write(advance::<ADD, 1>(&mut r, x(1), start, step));
-                yout[2].write(advance::<ADD, 2>(&mut r, x(2), start, step));
-                yout[3].write(advance::<ADD, 3>(&mut r, x(3), start, step));
-                yout[4].write(advance::<ADD, 4>(&mut r, x(4), start, step));
-                yout[5].write(advance::<ADD, 5>(&mut r, x(5), start, step));
-                k = LANES;
-            } else {
-                while k < n && phase + k < LANES {
-                    let y = match phase + k {
-                        0 => advance::<ADD, 0>(&mut r, x(k), start, step),
-                        1 => advance::<ADD, 1>(&mut r, x(k), start, step),
-                        2 => advance::<ADD, 2>(&mut r, x(k), start, step),
-                        3 => advance::<ADD, 3>(&mut r, x(k), start, step),
-                        4 => advance::<ADD, 4>(&mut r, x(k), start, step),
-                        _ => advance::<ADD, 5>(&mut r, x(k), start, step),
-                    };
-                    yout[k].write(y);
-                    k += 1;
-                }
-            }
-            while k < n {
-                yout[k].write(advance::<ADD, LANES>(&mut r, x(k), start, step));
+            while k < n && phase + k < SWITCHING {
+                yout[k].write(switch_step(
+                    &mut r,
+                    xin[k].assume_init(),
+                    sw,
+                    old,
+                    phase + k,
+                ));
                 k += 1;
+            }
+            // Two steps per iteration: the history registers then swap
+            // roles instead of being copied along (moves on the recursion).
+            while k + 2 <= n {
+                yout[k].write(advance::<ADD, _>(&mut r, xin[k].assume_init(), step));
+                yout[k + 1].write(advance::<ADD, _>(&mut r, xin[k + 1].assume_init(), step));
+                k += 2;
+            }
+            if k < n {
+                yout[k].write(advance::<ADD, _>(&mut r, xin[k].assume_init(), step));
             }
             *live = r;
         }
     }
 
+    #[inline(always)]
+    unsafe fn load_a(v: &[f64; 8]) -> __m512d {
+        unsafe { _mm512_loadu_pd(v.as_ptr()) }
+    }
+    #[inline(always)]
+    unsafe fn load_b(v: &[f64; 4]) -> __m256d {
+        unsafe { _mm256_loadu_pd(v.as_ptr()) }
+    }
+    #[inline(always)]
+    unsafe fn store_a(v: &mut [f64; 8], r: __m512d) {
+        unsafe { _mm512_storeu_pd(v.as_mut_ptr(), r) }
+    }
+    #[inline(always)]
+    unsafe fn store_b(v: &mut [f64; 4], r: __m256d) {
+        unsafe { _mm256_storeu_pd(v.as_mut_ptr(), r) }
+    }
+
+    /// Non-finite samples become silence (`x − x` is 0 only for finite
+    /// `x`), huge ones are clipped: the same as the other kernels.
+    #[inline(always)]
+    unsafe fn sanitize(raw: __m512d) -> __m512d {
+        unsafe {
+            let finite =
+                _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(_mm512_sub_pd(raw, raw), _mm512_setzero_pd());
+            _mm512_min_pd(
+                _mm512_max_pd(
+                    _mm512_maskz_mov_pd(finite, raw),
+                    _mm512_set1_pd(-INPUT_LIMIT),
+                ),
+                _mm512_set1_pd(INPUT_LIMIT),
+            )
+        }
+    }
+
     /// The steps of `piece` for channels `a` and `b` (or a silent lane).
-    #[target_feature(enable = "avx2,fma,avx512f,avx512vl")]
-    #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn pair<const MOVING: bool, I: Io>(
+    #[target_feature(enable = "avx2,fma,avx512f,avx512vl,avx512dq")]
+    pub(super) unsafe fn pair<I: Io>(
         acc: &mut Acc,
         st: &mut PairState,
         piece: &Piece,
@@ -386,17 +585,32 @@ mod x86 {
         b: Option<usize>,
     ) {
         unsafe {
-            let start = layers_of(piece.start);
-            let step = layers_of(piece.step);
             let mut r = Live {
-                c: load_all(&acc.c),
-                d: load_all(&acc.d),
-                y1: load3(&st.y1),
-                y2: load3(&st.y2),
-                y3: load3(&st.y3),
-                x1: load(&st.x1),
-                x2: load(&st.x2),
+                ca: acc.ca.map(|v| load_a(&v)),
+                cb: acc.cb.map(|v| load_b(&v)),
+                ya1: load_a(&st.ya[0]),
+                ya2: load_a(&st.ya[1]),
+                xa1: load_a(&st.xa[0]),
+                xa2: load_a(&st.xa[1]),
+                yb1: load_b(&st.yb[0]),
+                yb2: load_b(&st.yb[1]),
+                xb1: load_b(&st.xb[0]),
+                xb2: load_b(&st.xb[1]),
             };
+            // The segment every stage is in when no switch is under way.
+            let acc_step = acc.step;
+            let mut step: &Layered = &acc_step;
+            let mut moving = acc.moving;
+            let queue = piece.switches;
+            let first = piece.pos0 + piece.t0 as u64;
+            // The first switch not finished before this piece.
+            let mut next = 0;
+            while queue
+                .get(next)
+                .is_some_and(|s| s.at + (DEPTH as u64) < first)
+            {
+                next += 1;
+            }
             let stereo = if b.is_some() { io.stereo_ptr() } else { None };
             // Planar stereo by pointer too (the processor's layout); the
             // engine hands over slices at least `frames` long.
@@ -405,19 +619,14 @@ mod x86 {
             } else {
                 None
             };
-            let limit = _mm256_set1_pd(INPUT_LIMIT);
-            let neg_limit = _mm256_set1_pd(-INPUT_LIMIT);
-            let zero = _mm256_setzero_pd();
-            let grid = GRID as u64;
-            let phase_of = |t: usize| ((piece.pos0 + t as u64) % grid) as usize;
 
             // Written before read, so left uninitialised (clearing them
             // cost as much as a fifth of the filtering).
-            let mut xin = [const { MaybeUninit::<__m256d>::uninit() }; CHUNK];
+            let mut xin = [const { MaybeUninit::<__m128d>::uninit() }; CHUNK];
             let mut yout = [const { MaybeUninit::<__m256d>::uninit() }; CHUNK];
-            // The gain stage's lanes (1 and 3) at step `t` hold frame
-            // `t − DEPTH`; frames before the call were written by the
-            // previous call's drain.
+            // The gain lanes (1 and 3) of step `t` hold frame `t − DEPTH`;
+            // frames before the call were written by the previous call's
+            // drain.
             let emit = |io: &mut I, t: usize, v: __m256d| {
                 let Some(i) = t.checked_sub(DEPTH) else {
                     return;
@@ -444,48 +653,76 @@ mod x86 {
             let mut t = piece.t0;
             while t < piece.t1 {
                 let len = (piece.t1 - t).min(CHUNK);
-                // Input: frames t.., converted, sanitised (x − x is 0 only
-                // for finite x) and duplicated into both lanes of a channel.
-                for (k, v) in xin.iter_mut().enumerate().take(len) {
-                    let i = t + k;
-                    let raw = match (stereo, planar) {
-                        (Some(p), _) => {
+                // Input: frames t.., converted to [ch0, ch1] and sanitised,
+                // four frames at a time where the layout allows.
+                let mut k = 0;
+                match (stereo, planar) {
+                    (Some(p), _) => {
+                        while k + 4 <= len {
+                            let f = _mm256_loadu_ps(p.add(2 * (t + k)));
+                            let v = sanitize(_mm512_cvtps_pd(f));
+                            _mm512_storeu_pd(xin.as_mut_ptr().add(k) as *mut f64, v);
+                            k += 4;
+                        }
+                    }
+                    (None, Some([l, r])) => {
+                        while k + 4 <= len {
+                            let (lv, rv) = (_mm_loadu_ps(l.add(t + k)), _mm_loadu_ps(r.add(t + k)));
                             let f =
-                                _mm_castsi128_ps(_mm_loadl_epi64(p.add(2 * i) as *const __m128i));
-                            _mm256_cvtps_pd(_mm_unpacklo_ps(f, f))
+                                _mm256_set_m128(_mm_unpackhi_ps(lv, rv), _mm_unpacklo_ps(lv, rv));
+                            let v = sanitize(_mm512_cvtps_pd(f));
+                            _mm512_storeu_pd(xin.as_mut_ptr().add(k) as *mut f64, v);
+                            k += 4;
                         }
-                        (None, Some([l, r])) => {
-                            let (l, r) = (*l.add(i), *r.add(i));
-                            _mm256_cvtps_pd(_mm_set_ps(r, r, l, l))
-                        }
-                        (None, None) => {
-                            let (x0, x1) =
-                                (io.get(a, i) as f64, b.map_or(0.0, |b| io.get(b, i) as f64));
-                            _mm256_set_pd(x1, x1, x0, x0)
-                        }
-                    };
-                    let finite = _mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_sub_pd(raw, raw), zero);
-                    v.write(_mm256_min_pd(
-                        _mm256_max_pd(_mm256_and_pd(raw, finite), neg_limit),
-                        limit,
-                    ));
+                    }
+                    (None, None) => {}
+                }
+                while k < len {
+                    let i = t + k;
+                    let (x0, x1) = (io.get(a, i), b.map_or(0.0, |b| io.get(b, i)));
+                    let v = sanitize(_mm512_castpd128_pd512(_mm_set_pd(x1 as f64, x0 as f64)));
+                    xin[k].write(_mm512_castpd512_pd128(v));
+                    k += 1;
                 }
 
-                // The steps, in runs up to the next grid point.
+                // The steps, in runs between switches.
                 let mut k = 0;
                 while k < len {
-                    let phase = phase_of(t + k);
-                    let run = (GRID - phase).min(len - k);
-                    let from = if piece.switch { phase } else { LANES };
-                    segment::<MOVING>(
-                        &mut r,
-                        &xin[k..k + run],
-                        &mut yout[k..k + run],
-                        &start,
-                        &step,
-                        from,
-                    );
-                    k += run;
+                    let at = piece.pos0 + (t + k) as u64;
+                    match queue.get(next) {
+                        Some(sw) if sw.at <= at => {
+                            // Under way (or starting): its steps, then on in
+                            // its segment up to the next switch.
+                            let phase = (at - sw.at) as usize;
+                            let until = queue
+                                .get(next + 1)
+                                .map_or(len, |n| ((n.at - piece.pos0) as usize - t).min(len));
+                            let (xs, ys) = (&xin[k..until], &mut yout[k..until]);
+                            if sw.moving {
+                                segment::<true>(&mut r, xs, ys, sw, step, phase, &sw.step);
+                            } else {
+                                segment::<false>(&mut r, xs, ys, sw, step, phase, &sw.step);
+                            }
+                            if phase + (until - k) >= SWITCHING {
+                                step = &sw.step;
+                                moving = sw.moving;
+                                next += 1;
+                            }
+                            k = until;
+                        }
+                        upcoming => {
+                            let until = upcoming
+                                .map_or(len, |n| ((n.at - piece.pos0) as usize - t).min(len));
+                            let (xs, ys) = (&xin[k..until], &mut yout[k..until]);
+                            let none = &Switch::default();
+                            if moving {
+                                segment::<true>(&mut r, xs, ys, none, step, SWITCHING, step);
+                            } else {
+                                segment::<false>(&mut r, xs, ys, none, step, SWITCHING, step);
+                            }
+                            k = until;
+                        }
+                    }
                 }
 
                 for (k, v) in yout.iter().enumerate().take(len) {
@@ -494,36 +731,48 @@ mod x86 {
                 t += len;
             }
 
-            for l in 0..LAYERS {
-                for j in 0..PER_STAGE {
-                    store(&mut acc.c[l][j], r.c[l][j]);
-                    store(&mut acc.d[l][j], r.d[l][j]);
-                }
-                store(&mut st.y1[l], r.y1[l]);
-                store(&mut st.y2[l], r.y2[l]);
-                store(&mut st.y3[l], r.y3[l]);
+            for (v, x) in acc.ca.iter_mut().zip(r.ca) {
+                store_a(v, x);
             }
-            store(&mut st.x1, r.x1);
-            store(&mut st.x2, r.x2);
+            for (v, x) in acc.cb.iter_mut().zip(r.cb) {
+                store_b(v, x);
+            }
+            acc.step = *step;
+            acc.moving = moving;
+            store_a(&mut st.ya[0], r.ya1);
+            store_a(&mut st.ya[1], r.ya2);
+            store_a(&mut st.xa[0], r.xa1);
+            store_a(&mut st.xa[1], r.xa2);
+            store_b(&mut st.yb[0], r.yb1);
+            store_b(&mut st.yb[1], r.yb2);
+            store_b(&mut st.xb[0], r.xb1);
+            store_b(&mut st.xb[1], r.xb2);
 
             // The call's last frames are still in the wavefront: run a copy
             // of it on silence until they come out. The next call carries
             // on from the real state and recomputes them (same arithmetic,
             // same bits) without writing them again. What the copy's
             // earlier stages compute from the silence never reaches a
-            // frame of this call.
+            // frame of this call, and every switch a stage of this call's
+            // frames takes up is queued already (its grid point is in the
+            // call).
             if piece.t1 == piece.frames {
                 let mut r = r;
                 let t = piece.frames;
+                let zero = _mm_setzero_pd();
                 for j in 0..DEPTH {
-                    let v = match phase_of(t + j) {
-                        0 => advance::<MOVING, 0>(&mut r, zero, &start, &step),
-                        1 => advance::<MOVING, 1>(&mut r, zero, &start, &step),
-                        2 => advance::<MOVING, 2>(&mut r, zero, &start, &step),
-                        3 => advance::<MOVING, 3>(&mut r, zero, &start, &step),
-                        4 => advance::<MOVING, 4>(&mut r, zero, &start, &step),
-                        5 => advance::<MOVING, 5>(&mut r, zero, &start, &step),
-                        _ => advance::<MOVING, LANES>(&mut r, zero, &start, &step),
+                    let at = piece.pos0 + (t + j) as u64;
+                    if let Some(sw) = queue.get(next).filter(|s| s.at + SWITCHING as u64 <= at) {
+                        step = &sw.step;
+                        moving = sw.moving;
+                        next += 1;
+                    }
+                    let v = match queue.get(next) {
+                        Some(sw) if sw.at <= at => {
+                            switch_step(&mut r, zero, sw, step, (at - sw.at) as usize)
+                        }
+                        _ if moving => advance::<true, _>(&mut r, zero, step),
+                        _ => advance::<false, _>(&mut r, zero, step),
                     };
                     emit(io, t + j, v);
                 }
