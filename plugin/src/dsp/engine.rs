@@ -166,11 +166,8 @@ pub struct EqEngine {
     state: [ChannelState; MAX_CHANNELS],
     /// [`Kernel::Skewed`]'s coefficient accumulators.
     acc: skew::Acc,
-    /// [`Kernel::Skewed`]'s segment ends (`seg_start`, `seg_end`, `step` in
-    /// its layout).
-    sk_start: skew::Layered,
+    /// [`Kernel::Skewed`]'s `seg_end`, in its layout.
     sk_end: skew::Layered,
-    sk_step: skew::Layered,
     /// [`Kernel::Skewed`]'s switches to segments that have not started.
     queue: Box<skew::Queue>,
     /// [`Kernel::Skewed`]'s filter memory, per channel pair.
@@ -222,9 +219,7 @@ impl EqEngine {
             was_moving: false,
             state: [ChannelState::default(); MAX_CHANNELS],
             acc: skew::Acc::at(&skew::Layered::from_cascade(&Cascade::IDENTITY)),
-            sk_start: skew::Layered::ZERO,
             sk_end: skew::Layered::ZERO,
-            sk_step: skew::Layered::ZERO,
             queue: Box::default(),
             pairs: [skew::PairState::default(); MAX_CHANNELS / 2],
             table: Box::default(),
@@ -296,8 +291,6 @@ impl EqEngine {
         self.seg_end = self.cascade_at(0);
         self.seg_start = self.seg_end;
         self.sk_end = skew::Layered::from_cascade(&self.seg_end);
-        self.sk_start = self.sk_end;
-        self.sk_step = skew::Layered::ZERO;
         self.acc = skew::Acc::at(&self.sk_end);
         self.queue.clear();
         self.step = Cascade::ZERO;
@@ -477,29 +470,31 @@ impl EqEngine {
         let mut lane = 0;
         let mut g = first;
         while g < end {
-            self.sk_start = self.sk_end;
             self.was_moving = self.moving;
             self.moving = false;
+            let mut arrive = None;
             if let Some(batch) = batch.as_ref().filter(|_| self.dirty) {
                 let c = skew::Layered::from_lane(batch, lane);
                 lane += 1;
                 self.dirty = self.ramps.iter().any(|r| r.moving_after(g));
                 if c != self.sk_end {
                     self.moving = true;
-                    self.sk_step = skew::Layered::step_towards(&self.sk_start, &c);
-                    self.sk_end = c;
+                    arrive = Some(c);
                 }
             }
             if self.moving || self.was_moving {
+                // Filled in place: these are a few hundred bytes each.
                 let slot = self.queue.push();
                 slot.at = g;
-                slot.start = self.sk_start;
-                slot.step = if self.moving {
-                    self.sk_step
-                } else {
-                    skew::Layered::ZERO
-                };
+                slot.start = self.sk_end;
                 slot.moving = self.moving;
+                match arrive {
+                    Some(c) => {
+                        slot.step = skew::Layered::step_towards(&self.sk_end, &c);
+                        self.sk_end = c;
+                    }
+                    None => slot.step = skew::Layered::ZERO,
+                }
             } else if !self.dirty {
                 // Static from here on: the later grid points do nothing.
                 break;
@@ -510,16 +505,21 @@ impl EqEngine {
     }
 }
 
+const _: () = assert!(GRID_LANES == 8, "grid_values_avx512 fills eight lanes");
+
 /// The smoothed slots at up to [`GRID_LANES`] positions, vectorised.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq")]
 fn grid_values_avx512(ramps: &[Ramp; SLOTS], at: &[u64; GRID_LANES]) -> GridValues {
     let mut v = GridValues::default();
-    for (out, r) in v.norm.iter_mut().zip(ramps) {
-        r.values_at(at, out);
+    // SAFETY: the caller's CPU has AVX-512 (this function's features).
+    unsafe {
+        for (out, r) in v.norm.iter_mut().zip(ramps) {
+            r.values_at8(at, out);
+        }
+        ramps[AMOUNT_SLOT].values_at8(at, &mut v.amount);
+        ramps[OUTPUT_SLOT].values_at8(at, &mut v.output_db);
     }
-    ramps[AMOUNT_SLOT].values_at(at, &mut v.amount);
-    ramps[OUTPUT_SLOT].values_at(at, &mut v.output_db);
     v
 }
 

@@ -515,26 +515,40 @@ mod x86 {
         unsafe {
             let mut r = *live;
             let n = xin.len().min(yout.len());
+            let (x, y) = (xin.as_ptr(), yout.as_mut_ptr());
             let mut k = 0;
             while k < n && phase + k < SWITCHING {
-                yout[k].write(switch_step(
+                (*y.add(k)).write(switch_step(
                     &mut r,
-                    xin[k].assume_init(),
+                    (*x.add(k)).assume_init(),
                     sw,
                     old,
                     phase + k,
                 ));
                 k += 1;
             }
-            // Two steps per iteration: the history registers then swap
-            // roles instead of being copied along (moves on the recursion).
-            while k + 2 <= n {
-                yout[k].write(advance::<ADD, _>(&mut r, xin[k].assume_init(), step));
-                yout[k + 1].write(advance::<ADD, _>(&mut r, xin[k + 1].assume_init(), step));
-                k += 2;
-            }
-            if k < n {
-                yout[k].write(advance::<ADD, _>(&mut r, xin[k].assume_init(), step));
+            if ADD {
+                while k < n {
+                    (*y.add(k)).write(advance::<ADD, _>(&mut r, (*x.add(k)).assume_init(), step));
+                    k += 1;
+                }
+            } else {
+                // Two steps per iteration: the history registers then swap
+                // roles instead of being copied along (moves on the
+                // recursion). With the accumulators' adds in the loop, the
+                // single step allocates better.
+                while k + 2 <= n {
+                    (*y.add(k)).write(advance::<ADD, _>(&mut r, (*x.add(k)).assume_init(), step));
+                    (*y.add(k + 1)).write(advance::<ADD, _>(
+                        &mut r,
+                        (*x.add(k + 1)).assume_init(),
+                        step,
+                    ));
+                    k += 2;
+                }
+                if k < n {
+                    (*y.add(k)).write(advance::<ADD, _>(&mut r, (*x.add(k)).assume_init(), step));
+                }
             }
             *live = r;
         }
