@@ -276,7 +276,10 @@ impl Controls {
         let fs = p.sample_rate();
         let mut now = [0.0; CONTROL_COUNT];
         let mut ahead = [0.0; CONTROL_COUNT];
-        a.apply_to(g as f64 / fs, &mut now);
+        // `now` only feeds switches; most files automate none.
+        if a.columns().iter().any(|&c| CONTROLS[c].stepped) {
+            a.apply_to(g as f64 / fs, &mut now);
+        }
         a.apply_to((g + len) as f64 / fs, &mut ahead);
         for &c in a.columns() {
             if CONTROLS[c].stepped {

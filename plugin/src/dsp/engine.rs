@@ -1,6 +1,6 @@
 //! [`EqEngine`]: five cascaded biquads per channel, driven by smoothed targets.
 
-use super::coeffs::{GRID_LANES, GridValues, Plan};
+use super::coeffs::{GRID_LANES, GridCascades, GridValues, Plan};
 use super::kernel::{self, Cascade, ChannelState, Interleaved, Kernel, Planar, Table};
 use super::skew;
 use super::smoother::Ramp;
@@ -462,11 +462,17 @@ impl EqEngine {
             dirty = self.ramps.iter().any(|r| r.moving_after(g));
             g += GRID as u64;
         }
-        let batch = (count > 0).then(|| {
-            // SAFETY: this kernel is only chosen where AVX-512 was detected.
-            let v = unsafe { grid_values_avx512(&self.ramps, &at) };
-            self.plan.cascades(self.kernel, &v)
-        });
+        // One grid point (a caller retargeting every grid step) costs less
+        // on its own; both give the same bits (tested in `coeffs`).
+        let batch = match count {
+            0 => None,
+            1 => Some(Batch::One(self.cascade_at(at[0]))),
+            _ => Some(Batch::Many({
+                // SAFETY: this kernel is only chosen where AVX-512 was detected.
+                let v = unsafe { grid_values_avx512(&self.ramps, &at) };
+                self.plan.cascades(self.kernel, &v)
+            })),
+        };
         let mut lane = 0;
         let mut g = first;
         while g < end {
@@ -474,7 +480,10 @@ impl EqEngine {
             self.moving = false;
             let mut arrive = None;
             if let Some(batch) = batch.as_ref().filter(|_| self.dirty) {
-                let c = skew::Layered::from_lane(batch, lane);
+                let c = match batch {
+                    Batch::One(c) => skew::Layered::from_cascade(c),
+                    Batch::Many(b) => skew::Layered::from_lane(b, lane),
+                };
                 lane += 1;
                 self.dirty = self.ramps.iter().any(|r| r.moving_after(g));
                 if c != self.sk_end {
@@ -506,6 +515,12 @@ impl EqEngine {
 }
 
 const _: () = assert!(GRID_LANES == 8, "grid_values_avx512 fills eight lanes");
+
+/// Coefficients of a batch of grid points.
+enum Batch {
+    One(Cascade),
+    Many(GridCascades),
+}
 
 /// The smoothed slots at up to [`GRID_LANES`] positions, vectorised.
 #[cfg(target_arch = "x86_64")]

@@ -257,9 +257,9 @@ pub(crate) unsafe fn run<I: Io>(acc: &mut Acc, pairs: &mut [PairState], piece: &
     let channels = io.channels();
     let count = channels.div_ceil(2);
     // Every pair replays the same coefficient sequence from the same start.
-    let saved = *acc;
+    let saved = (count > 1).then(|| *acc);
     for (p, st) in pairs.iter_mut().enumerate().take(count) {
-        if p > 0 {
+        if let Some(saved) = saved.filter(|_| p > 0) {
             *acc = saved;
         }
         let a = 2 * p;
