@@ -20,10 +20,12 @@
 //!   multiply-adds round once instead of twice, so it differs from the
 //!   others in the last bits (and is held to the same precision tests);
 //! - [`Kernel::Skewed`], chosen at run time where AVX-512VL exists: the
-//!   same stage arithmetic with the stages skewed across the lanes of three
-//!   registers and per-sample coefficients accumulated in registers (module
-//!   `skew`). Its coefficients are accumulated rather than recomputed from
-//!   the segment start, so it too differs in the last bits.
+//!   same direct-form-I stages spread across the lanes of a 512-bit and a
+//!   256-bit register on a wavefront, with per-sample coefficients
+//!   accumulated in registers and the grid computed eight grid points at a
+//!   time (module `skew`). Its coefficients are accumulated rather than
+//!   recomputed from the segment start, and its multiply-adds are ordered
+//!   for latency, so it too differs in the last bits.
 
 use super::engine::INPUT_LIMIT;
 
