@@ -516,7 +516,9 @@ impl EqEngine {
 
 const _: () = assert!(GRID_LANES == 8, "grid_values_avx512 fills eight lanes");
 
-/// Coefficients of a batch of grid points.
+/// Coefficients of a batch of grid points. A stack temporary: boxing the
+/// large variant would allocate on the audio thread.
+#[allow(clippy::large_enum_variant)]
 enum Batch {
     One(Cascade),
     Many(GridCascades),

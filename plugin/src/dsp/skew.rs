@@ -257,7 +257,8 @@ pub(crate) unsafe fn run<I: Io>(acc: &mut Acc, pairs: &mut [PairState], piece: &
     let channels = io.channels();
     let count = channels.div_ceil(2);
     // Every pair replays the same coefficient sequence from the same start.
-    let saved = (count > 1).then(|| *acc);
+    // (Copied only when there is another pair to replay it.)
+    let saved = if count > 1 { Some(*acc) } else { None };
     for (p, st) in pairs.iter_mut().enumerate().take(count) {
         if let Some(saved) = saved.filter(|_| p > 0) {
             *acc = saved;
