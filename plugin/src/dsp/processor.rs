@@ -21,7 +21,7 @@ use super::engine::{
 };
 use super::kernel::Kernel;
 use super::smoother::Ramp;
-use semantic_eq_model::{BAND_COUNT, Decoder, EqParams, LATENT_BOX, NUM_PARAMS, PARAMS};
+use semantic_eq_model::{BAND_COUNT, BANDS, Decoder, EqParams, LATENT_BOX, NUM_PARAMS, PARAMS};
 
 const LATENT_BOX_F64: f64 = LATENT_BOX as f64;
 
@@ -486,7 +486,7 @@ impl Processor {
         let manual = || -> [f64; NUM_PARAMS] {
             std::array::from_fn(|i| {
                 let v = self.ramps[EQ0 + i].value_at(pos);
-                if !PARAMS[i].name.ends_with("gain_db") {
+                if !IS_GAIN[i] {
                     return v;
                 }
                 match self.ramps[ON0 + band_of(i)].value_at(pos) {
@@ -698,6 +698,18 @@ fn clean_input(x: f32) -> f32 {
         0.0
     }
 }
+
+/// Which parameters (SAFE order) are band gains; a table, because this is
+/// asked for every parameter on every grid point.
+const IS_GAIN: [bool; NUM_PARAMS] = {
+    let mut t = [false; NUM_PARAMS];
+    let mut b = 0;
+    while b < BAND_COUNT {
+        t[BANDS[b].gain_index] = true;
+        b += 1;
+    }
+    t
+};
 
 /// The band a parameter index (SAFE order) belongs to.
 const fn band_of(param: usize) -> usize {

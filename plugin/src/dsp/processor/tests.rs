@@ -359,3 +359,10 @@ fn switching_modes_glides_instead_of_jumping() {
     // 30 ms glides: no more than a few dB per 1.3 ms window.
     assert!(worst < 3.0, "envelope jumps by {worst} dB");
 }
+
+#[test]
+fn gain_table_names_the_gains() {
+    for (i, p) in PARAMS.iter().enumerate() {
+        assert_eq!(IS_GAIN[i], p.name.ends_with("gain_db"), "{}", p.name);
+    }
+}
