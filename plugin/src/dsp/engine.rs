@@ -473,19 +473,21 @@ impl EqEngine {
                 self.plan.cascades(self.kernel, &v)
             })),
         };
+        // Where the ramps stop moving was found above: the first `count`
+        // grid points take the batch's coefficients, in order.
+        self.dirty = dirty;
         let mut lane = 0;
         let mut g = first;
         while g < end {
             self.was_moving = self.moving;
             self.moving = false;
             let mut arrive = None;
-            if let Some(batch) = batch.as_ref().filter(|_| self.dirty) {
+            if let Some(batch) = batch.as_ref().filter(|_| lane < count) {
                 let c = match batch {
                     Batch::One(c) => skew::Layered::from_cascade(c),
                     Batch::Many(b) => skew::Layered::from_lane(b, lane),
                 };
                 lane += 1;
-                self.dirty = self.ramps.iter().any(|r| r.moving_after(g));
                 if c != self.sk_end {
                     self.moving = true;
                     arrive = Some(c);
@@ -504,7 +506,7 @@ impl EqEngine {
                     }
                     None => slot.step = skew::Layered::ZERO,
                 }
-            } else if !self.dirty {
+            } else if lane == count {
                 // Static from here on: the later grid points do nothing.
                 break;
             }

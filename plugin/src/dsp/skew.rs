@@ -79,23 +79,22 @@ impl Layered {
     /// Lane `lane` of a batch of cascades.
     #[inline(always)]
     pub fn from_lane(c: &GridCascades, lane: usize) -> Self {
-        let mut out = Self::ZERO;
-        for (j, row) in out.0.iter_mut().enumerate() {
-            for (s, v) in row.iter_mut().enumerate().take(LANES) {
-                if let Some(k) = cascade_index(s, j) {
-                    *v = c[k][lane];
-                }
-            }
-        }
-        out
+        Self::gather(|k| c[k][lane])
     }
 
     pub fn from_cascade(c: &Cascade) -> Self {
+        Self::gather(|k| c.0[k])
+    }
+
+    /// Places coefficient `k` of a [`Cascade`] (`get(k)`) where the kernel
+    /// reads it.
+    #[inline(always)]
+    fn gather(get: impl Fn(usize) -> f64) -> Self {
         let mut out = Self::ZERO;
         for (j, row) in out.0.iter_mut().enumerate() {
             for (s, v) in row.iter_mut().enumerate().take(LANES) {
                 if let Some(k) = cascade_index(s, j) {
-                    *v = c.0[k];
+                    *v = get(k);
                 }
             }
         }
@@ -155,8 +154,10 @@ impl Queue {
     }
 
     /// A slot after the others, to fill in place. The engine never queues
-    /// more than [`QUEUE`] (checked in debug builds; a release build would
-    /// overwrite the oldest).
+    /// more than [`QUEUE`]: at most one switch under way (grid points are
+    /// further apart than a switch lasts) plus a batch of grid points.
+    /// Checked in debug builds; past it a release build would reuse the
+    /// oldest slot, never write out of bounds.
     pub fn push(&mut self) -> &mut Switch {
         debug_assert!(self.len < QUEUE);
         let i = (self.head + self.len) % QUEUE;
