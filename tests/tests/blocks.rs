@@ -376,3 +376,106 @@ fn decay_into_silence_does_not_depend_on_block_sizes() {
     }
     print!("{report}");
 }
+
+/// [`EqEngine::process_planar_scheduled`] (many grid segments per call,
+/// retargets handed over as a schedule) gives the bits of the protocol it
+/// stands for: a retarget just before its grid segment, one segment per
+/// call. Schedules mix per-segment retargets, gaps, repeats of the current
+/// targets, jumps and ramps longer than a segment; calls start on and off
+/// the grid and run from one frame to many batches.
+#[test]
+fn scheduled_retargets_equal_the_per_segment_protocol() {
+    use semantic_eq::dsp::engine::Retarget;
+    let mut rng = common::rng(0x5e0_0005);
+    let frames: usize = 40_000;
+    let points = frames.div_ceil(GRID);
+    for channels in [2usize, 5] {
+        let initial = random_targets(&mut rng);
+        let mut current = initial.normalized();
+        let schedule: Vec<Option<Retarget>> = (0..points)
+            .map(|k| {
+                // Stretches of per-segment automation, of silence, and of
+                // odd requests, so batches see every mix.
+                let mode = (k / 37) % 4;
+                let roll = rng.random_range(0..100);
+                match mode {
+                    1 if roll < 90 => None,
+                    _ if roll < 8 => None,
+                    _ => {
+                        if roll < 80 {
+                            // A small move, as automation makes.
+                            let slot = rng.random_range(0..NUM_PARAMS);
+                            current.eq[slot] =
+                                (current.eq[slot] + rng.random_range(-0.02..0.02)).clamp(0.0, 1.0);
+                        } else if roll < 90 {
+                            current = random_targets(&mut rng).normalized();
+                        }
+                        // 80..90: the same targets again.
+                        let ramp_samples = match (mode, roll % 5) {
+                            (3, 0) => 0,
+                            (3, 1) => 1,
+                            (3, 2) => 2400,
+                            (2, 0) => 100,
+                            _ => GRID as u64,
+                        };
+                        Some(Retarget {
+                            targets: current,
+                            ramp_samples,
+                        })
+                    }
+                }
+            })
+            .collect();
+        let moves = schedule.iter().filter(|r| r.is_some()).count();
+        let input = common::white_noise(&mut rng, frames * channels, 0.5);
+        let planes = common::deinterleave(&input, channels);
+        for kernel in common::kernels() {
+            // The protocol, one grid segment per call.
+            let mut engine = common::engine_with(kernel, FS, channels, &initial);
+            let mut want = planes.clone();
+            for (k, r) in schedule.iter().enumerate() {
+                if let Some(r) = r {
+                    engine.set_norm_targets_ramped(&r.targets, r.ramp_samples);
+                }
+                let at = k * GRID..((k + 1) * GRID).min(frames);
+                let mut s: Vec<&mut [f32]> = want.iter_mut().map(|p| &mut p[at.clone()]).collect();
+                engine.process_planar(&mut s);
+            }
+            // Scheduled calls of random lengths, on and off the grid.
+            let mut engine = common::engine_with(kernel, FS, channels, &initial);
+            let mut got = planes.clone();
+            let mut pos = 0;
+            let mut calls = 0;
+            while pos < frames {
+                let first = pos.next_multiple_of(GRID);
+                // Short, then up to the grid and on in whole segments (so
+                // the next call starts on the grid), then anything.
+                let len = match calls % 3 {
+                    0 => rng.random_range(1..=GRID * 3),
+                    1 => first - pos + rng.random_range(1..=20) * GRID,
+                    _ => rng.random_range(1..=GRID * 40),
+                }
+                .min(frames - pos);
+                let from = (first / GRID).min(points);
+                let to = (pos + len).div_ceil(GRID).min(points).max(from);
+                let mut s: Vec<&mut [f32]> =
+                    got.iter_mut().map(|p| &mut p[pos..pos + len]).collect();
+                engine.process_planar_scheduled(&mut s, &schedule[from..to]);
+                assert_eq!(engine.position(), (pos + len) as u64);
+                pos += len;
+                calls += 1;
+            }
+            for (c, (w, g)) in want.iter().zip(&got).enumerate() {
+                let diff = first_bit_difference(w, g);
+                assert!(
+                    diff.is_none(),
+                    "{channels} ch {kernel:?}: channel {c} differs from the protocol at frame {}",
+                    diff.unwrap()
+                );
+            }
+            println!(
+                "{channels} ch {kernel:?}: {moves} retargets over {points} grid points, {calls} scheduled calls: bit-identical"
+            );
+        }
+    }
+}

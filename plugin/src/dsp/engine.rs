@@ -128,6 +128,18 @@ impl NormTargets {
     }
 }
 
+/// What a caller tells the engine at a grid point: aim at `targets`,
+/// arriving `ramp_samples` later. A run of them (one per grid point, `None`
+/// where nothing changes) lets [`EqEngine::process_planar_scheduled`]
+/// process many grid segments in one call, with the same bits as calling
+/// [`EqEngine::set_norm_targets_ramped`] before every segment.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Retarget {
+    pub targets: NormTargets,
+    /// Samples until the targets are reached.
+    pub ramp_samples: u64,
+}
+
 /// The realtime EQ: smoothing, coefficient grid and filter cascade for 1 to
 /// [`MAX_CHANNELS`] channels. It never allocates after [`EqEngine::new`].
 #[derive(Clone, Debug)]
@@ -272,9 +284,14 @@ impl EqEngine {
     /// Like [`EqEngine::set_targets_ramped`], for targets already normalised;
     /// cheap enough to call on every grid point from the audio thread.
     pub fn set_norm_targets_ramped(&mut self, targets: &NormTargets, ramp_samples: u64) {
+        self.retarget_at(self.pos, targets, ramp_samples);
+    }
+
+    /// [`EqEngine::set_norm_targets_ramped`] as if told at position `pos`.
+    fn retarget_at(&mut self, pos: u64, targets: &NormTargets, ramp_samples: u64) {
         let t = targets.sanitized();
         for (ramp, value) in self.ramps.iter_mut().zip(t.to_slots()) {
-            ramp.retarget(self.pos, value, ramp_samples);
+            ramp.retarget(pos, value, ramp_samples);
         }
         self.dirty = true;
     }
@@ -351,7 +368,7 @@ impl EqEngine {
             data: samples,
             channels: self.channels,
         };
-        self.run(&mut io, frames);
+        self.process(&mut io, frames);
     }
 
     /// Processes one slice per channel in place. Only the first
@@ -362,7 +379,61 @@ impl EqEngine {
         let mut io = Planar {
             data: &mut channels[..n],
         };
-        self.run(&mut io, frames);
+        self.process(&mut io, frames);
+    }
+
+    /// Processes one slice per channel in place, like
+    /// [`EqEngine::process_planar`], applying `schedule[k]` (if any) at the
+    /// `k`-th grid point of the call, before its frames: the same bits as
+    /// calling [`EqEngine::set_norm_targets_ramped`] there and processing
+    /// the grid segments one call each, but with the coefficient work of
+    /// many grid points batched. Frames before the call's first grid point
+    /// take no retarget; frames past the schedule's last grid segment are
+    /// processed too, without one.
+    pub fn process_planar_scheduled(
+        &mut self,
+        channels: &mut [&mut [f32]],
+        schedule: &[Option<Retarget>],
+    ) {
+        let n = channels.len().min(self.channels);
+        let frames = channels.iter().take(n).map(|c| c.len()).min().unwrap_or(0);
+        let channels = &mut channels[..n];
+        #[cfg(target_arch = "x86_64")]
+        if self.kernel == Kernel::Skewed && self.pos.is_multiple_of(GRID as u64) {
+            let _fp = kernel::FpGuard::new();
+            let mut io = Planar { data: channels };
+            self.run_skewed(&mut io, frames, schedule);
+            return;
+        }
+        // The definition: a retarget, then its grid segment.
+        let lead = (self.pos.next_multiple_of(GRID as u64) - self.pos) as usize;
+        let mut done = lead.min(frames);
+        self.process_part(channels, 0, done);
+        for r in schedule {
+            if done == frames {
+                break;
+            }
+            if let Some(r) = r {
+                self.set_norm_targets_ramped(&r.targets, r.ramp_samples);
+            }
+            let n = GRID.min(frames - done);
+            self.process_part(channels, done, n);
+            done += n;
+        }
+        self.process_part(channels, done, frames - done);
+    }
+
+    /// Frames `[from, from + count)` of the first `channels()` slices.
+    fn process_part(&mut self, channels: &mut [&mut [f32]], from: usize, count: usize) {
+        if count == 0 {
+            return;
+        }
+        let n = channels.len();
+        let mut part: [&mut [f32]; MAX_CHANNELS] = Default::default();
+        for (p, c) in part.iter_mut().zip(channels.iter_mut()) {
+            *p = &mut c[from..from + count];
+        }
+        self.process_planar(&mut part[..n]);
     }
 
     /// Starts a grid segment if the position is on the grid, and returns
@@ -383,13 +454,17 @@ impl EqEngine {
         (phase, n)
     }
 
-    fn run<I: kernel::Io>(&mut self, io: &mut I, frames: usize) {
+    fn process<I: kernel::Io>(&mut self, io: &mut I, frames: usize) {
         let _fp = kernel::FpGuard::new();
         #[cfg(target_arch = "x86_64")]
         if self.kernel == Kernel::Skewed {
-            self.run_skewed(io, frames);
+            self.run_skewed(io, frames, &[]);
             return;
         }
+        self.run(io, frames);
+    }
+
+    fn run<I: kernel::Io>(&mut self, io: &mut I, frames: usize) {
         let mut done = 0;
         while done < frames {
             let (phase, n) = self.next_run(frames - done);
@@ -417,13 +492,22 @@ impl EqEngine {
 impl EqEngine {
     /// [`EqEngine::run`] for [`Kernel::Skewed`]: batches of up to
     /// [`GRID_LANES`] grid points, whose coefficients are worked out
-    /// together, then run in one pass.
+    /// together, then run in one pass. `schedule` (see
+    /// [`EqEngine::process_planar_scheduled`]; only when the call starts on
+    /// the grid) is applied grid point by grid point.
     #[cfg(target_arch = "x86_64")]
-    fn run_skewed<I: kernel::Io>(&mut self, io: &mut I, frames: usize) {
+    fn run_skewed<I: kernel::Io>(
+        &mut self,
+        io: &mut I,
+        frames: usize,
+        mut schedule: &[Option<Retarget>],
+    ) {
+        debug_assert!(schedule.is_empty() || self.pos.is_multiple_of(GRID as u64));
         let pos0 = self.pos;
         let mut done = 0;
         while done < frames {
-            let n = self.skew_batch(frames - done);
+            let (n, used) = self.skew_batch(frames - done, schedule);
+            schedule = &schedule[used.min(schedule.len())..];
             let piece = skew::Piece {
                 switches: &self.queue,
                 pos0,
@@ -439,50 +523,79 @@ impl EqEngine {
         }
     }
 
-    /// The grid points of the next up to `left` frames: queues a switch for
-    /// each that starts a moving segment or ends one, and returns how many
-    /// frames they cover.
+    /// The grid points of the next up to `left` frames: applies their
+    /// retargets from `schedule` (indexed by grid point from the first),
+    /// queues a switch for each that starts a moving segment or ends one,
+    /// and returns how many frames they cover and how many grid points.
     #[cfg(target_arch = "x86_64")]
-    fn skew_batch(&mut self, left: usize) -> usize {
-        if !self.dirty && !self.moving {
+    fn skew_batch(&mut self, left: usize, schedule: &[Option<Retarget>]) -> (usize, usize) {
+        if !self.dirty && !self.moving && schedule.iter().all(Option::is_none) {
             // No grid point has anything to do before the next retarget.
-            return left;
+            return (left, schedule.len());
         }
         let n = left.min(GRID * GRID_LANES);
         let end = self.pos + n as u64;
         let first = self.pos.next_multiple_of(GRID as u64);
-        // The grid points that need coefficients: while a ramp moves.
+        let points = end.saturating_sub(first).div_ceil(GRID as u64) as usize;
+        let schedule = &schedule[..schedule.len().min(points)];
+        let retargets = schedule.iter().any(Option::is_some);
+        // The grid points that need coefficients: where a ramp moves or was
+        // just retargeted. With retargets in the batch the ramps change
+        // between grid points, so their values are taken point by point.
         let mut at = [first; GRID_LANES];
+        let mut need = [false; GRID_LANES];
+        let mut values = GridValues::default();
         let mut count = 0;
-        let mut dirty = self.dirty;
-        let mut g = first;
-        while g < end && dirty {
+        for (i, need) in need.iter_mut().enumerate().take(points) {
+            let g = first + (i * GRID) as u64;
+            if let Some(Some(r)) = schedule.get(i) {
+                self.retarget_at(g, &r.targets, r.ramp_samples);
+            }
+            if !self.dirty {
+                if retargets {
+                    continue;
+                }
+                break;
+            }
+            *need = true;
             at[count] = g;
+            if retargets {
+                for (v, r) in values.norm.iter_mut().zip(&self.ramps) {
+                    v[count] = r.value_at(g);
+                }
+                values.amount[count] = self.ramps[AMOUNT_SLOT].value_at(g);
+                values.output_db[count] = self.ramps[OUTPUT_SLOT].value_at(g);
+            }
             count += 1;
-            dirty = self.ramps.iter().any(|r| r.moving_after(g));
-            g += GRID as u64;
+            self.dirty = self.ramps.iter().any(|r| r.moving_after(g));
         }
         // One grid point (a caller retargeting every grid step) costs less
         // on its own; both give the same bits (tested in `coeffs`).
         let batch = match count {
             0 => None,
+            1 if retargets => Some(Batch::One(self.plan.cascade(
+                self.kernel,
+                &values.norm.map(|v| v[0]),
+                values.amount[0],
+                values.output_db[0],
+            ))),
             1 => Some(Batch::One(self.cascade_at(at[0]))),
             _ => Some(Batch::Many({
-                // SAFETY: this kernel is only chosen where AVX-512 was detected.
-                let v = unsafe { grid_values_avx512(&self.ramps, &at) };
-                self.plan.cascades(self.kernel, &v)
+                if !retargets {
+                    // SAFETY: this kernel is only chosen where AVX-512 was detected.
+                    values = unsafe { grid_values_avx512(&self.ramps, &at) };
+                }
+                self.plan.cascades(self.kernel, &values)
             })),
         };
-        // Where the ramps stop moving was found above: the first `count`
-        // grid points take the batch's coefficients, in order.
-        self.dirty = dirty;
+        // The grid points that needed coefficients take the batch's, in order.
         let mut lane = 0;
-        let mut g = first;
-        while g < end {
+        for (i, &need) in need.iter().enumerate().take(points) {
+            let g = first + (i * GRID) as u64;
             self.was_moving = self.moving;
             self.moving = false;
             let mut arrive = None;
-            if let Some(batch) = batch.as_ref().filter(|_| lane < count) {
+            if let Some(batch) = batch.as_ref().filter(|_| need) {
                 let c = match batch {
                     Batch::One(c) => skew::Layered::from_cascade(c),
                     Batch::Many(b) => skew::Layered::from_lane(b, lane),
@@ -510,9 +623,8 @@ impl EqEngine {
                 // Static from here on: the later grid points do nothing.
                 break;
             }
-            g += GRID as u64;
         }
-        n
+        (n, points)
     }
 }
 
