@@ -312,12 +312,9 @@ impl Controls {
         let ch = p.channels();
         match self.automation.as_ref().map(Automation::timing) {
             None => p.process_interleaved(samples, scratch),
-            Some(Timing::Seconds) => {
-                for seg in samples.chunks_mut(GRID * ch) {
-                    self.apply_ramps(p, p.position(), GRID as u64);
-                    p.process_interleaved(seg, scratch);
-                }
-            }
+            Some(Timing::Seconds) => p.process_interleaved_gridded(samples, scratch, |p| {
+                self.apply_ramps(p, p.position(), GRID as u64)
+            }),
             Some(Timing::Samples) => {
                 let end = p.position() + (samples.len() / ch) as u64;
                 let mut at = 0;
@@ -432,6 +429,8 @@ pub fn render(opts: &RenderOptions) -> Result<()> {
     };
     let progress = Progress::new(info.frames, sample_rate, opts.quiet);
     let write_err = || format!("cannot write output '{}'", opts.output.display());
+    let out_len = header.len() as u64 + info.frames * out_format.frame_bytes() as u64 + pad as u64;
+    sink.reserve(out_len).with_context(write_err)?;
     let out = sink.file_mut();
     out.write_all(&header).with_context(write_err)?;
 
@@ -523,6 +522,44 @@ impl Sink {
             Sink::Atomic { tmp, .. } => tmp.as_file_mut(),
             Sink::Device(f) => f,
         }
+    }
+
+    /// Reserves disk space for `len` bytes of output up front (Linux, where
+    /// the file system supports it), without changing the file's size. A
+    /// full disk then fails the render before any work. And ext4 need not
+    /// allocate the whole file when it is renamed over an existing one:
+    /// writing a file through delayed allocation and renaming it over
+    /// another makes ext4 allocate and start writing back all of it inside
+    /// the rename, which took as long as rendering the file (measured on a
+    /// 115 MB output: 85 ms).
+    fn reserve(&mut self, len: u64) -> io::Result<()> {
+        let Sink::Atomic { tmp, .. } = self else {
+            return Ok(());
+        };
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let Ok(len) = libc::off_t::try_from(len) else {
+                return Ok(());
+            };
+            // SAFETY: a plain system call on a descriptor this file owns.
+            let r = unsafe {
+                libc::fallocate(tmp.as_file().as_raw_fd(), libc::FALLOC_FL_KEEP_SIZE, 0, len)
+            };
+            if r != 0 {
+                let e = io::Error::last_os_error();
+                // File systems without the call just do without it.
+                if !matches!(
+                    e.raw_os_error(),
+                    Some(libc::EOPNOTSUPP | libc::ENOSYS | libc::EINVAL)
+                ) {
+                    return Err(e);
+                }
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = (tmp, len);
+        Ok(())
     }
 
     /// Renames the temporary file into place.

@@ -17,7 +17,7 @@
 use super::NormTargets;
 use super::autogain::AutoGain;
 use super::engine::{
-    AMOUNT_RANGE, EngineError, EqEngine, GRID, INPUT_LIMIT, MAX_CHANNELS, OUTPUT_DB_RANGE,
+    AMOUNT_RANGE, EngineError, EqEngine, GRID, INPUT_LIMIT, MAX_CHANNELS, OUTPUT_DB_RANGE, Retarget,
 };
 use super::kernel::Kernel;
 use super::smoother::Ramp;
@@ -532,11 +532,20 @@ impl Processor {
     /// Work at grid point `self.pos`: aim the engine at the controls' values
     /// one grid step ahead.
     fn on_grid(&mut self) {
+        if let Some(r) = self.grid_retarget() {
+            self.engine
+                .set_norm_targets_ramped(&r.targets, r.ramp_samples);
+        }
+    }
+
+    /// What [`Processor::on_grid`] tells the engine at grid point
+    /// `self.pos`, if anything.
+    fn grid_retarget(&mut self) -> Option<Retarget> {
         let pos = self.pos;
         let eq_moving = (0..SLOTS).any(|s| drives_eq(s) && self.ramps[s].moving_after(pos));
         let auto_moving = self.auto_db.moving_after(pos);
         if !(self.dirty || eq_moving || auto_moving) {
-            return;
+            return None;
         }
         let next = pos + GRID as u64;
         if (self.dirty || eq_moving) && pos.is_multiple_of(AUTO_GAIN_EVERY as u64) {
@@ -552,10 +561,13 @@ impl Processor {
         } else {
             GRID as u64
         };
-        let t = self.targets_at(if self.glide { pos + len } else { next });
-        self.engine.set_norm_targets_ramped(&t, len);
+        let targets = self.targets_at(if self.glide { pos + len } else { next });
         self.dirty = false;
         self.glide = false;
+        Some(Retarget {
+            targets,
+            ramp_samples: len,
+        })
     }
 
     /// The wet share at `pos`: mix, faded out by bypass.
@@ -585,15 +597,91 @@ impl Processor {
                 // only a bound for the dry buffer.
                 (CHUNK - phase).min(frames - done)
             };
-            self.run_chunk(&mut io[..ch], done, n);
+            self.run_chunk(&mut io[..ch], done, n, &[]);
             done += n;
         }
     }
 
-    fn run_chunk(&mut self, io: &mut [&mut [f32]], at: usize, n: usize) {
+    /// Like [`Processor::process_planar`], calling `at_grid` at every grid
+    /// point of the block, with [`Processor::position`] there, before the
+    /// frames from it on are processed: how a caller applies controls that
+    /// change on the grid (the CLI's automation) without cutting the block
+    /// into grid segments itself. `at_grid` may set controls, nothing else.
+    /// Runs of grid segments whose dry/wet balance stays put go to the
+    /// engine in one call, their retargets as a schedule: the same bits,
+    /// less work per grid point.
+    pub fn process_planar_gridded(
+        &mut self,
+        io: &mut [&mut [f32]],
+        mut at_grid: impl FnMut(&mut Self),
+    ) {
+        let ch = io.len().min(self.channels());
+        let io = &mut io[..ch];
+        let frames = io.iter().map(|c| c.len()).min().unwrap_or(0);
+        let mut done = 0;
+        while done < frames {
+            let phase = (self.pos % GRID as u64) as usize;
+            let whole = ((frames - done) / GRID).min(CHUNK / GRID);
+            let steady = !self.ramps[MIX].moving_after(self.pos)
+                && !self.ramps[BYPASS].moving_after(self.pos);
+            let mut batch = 0;
+            let mut applied = false;
+            if phase == 0 {
+                if whole >= 2 && steady {
+                    let start = self.pos;
+                    let wet = (self.ramps[MIX], self.ramps[BYPASS]);
+                    let mut schedule = [None; CHUNK / GRID];
+                    while batch < whole {
+                        self.pos = start + (batch * GRID) as u64;
+                        at_grid(self);
+                        if (self.ramps[MIX], self.ramps[BYPASS]) != wet {
+                            // The balance moves from here: the batch ends
+                            // before this grid point, whose controls are set.
+                            applied = true;
+                            break;
+                        }
+                        schedule[batch] = self.grid_retarget();
+                        batch += 1;
+                    }
+                    self.pos = start;
+                    if batch > 0 {
+                        self.run_chunk(io, done, batch * GRID, &schedule[..batch]);
+                        done += batch * GRID;
+                    }
+                } else {
+                    at_grid(self);
+                    applied = true;
+                }
+            }
+            if batch == 0 || applied {
+                // One grid segment (or the frames up to the next grid
+                // point) the plain way; its controls are set already.
+                let n = (GRID - phase).min(frames - done);
+                let mut part: [&mut [f32]; MAX_CHANNELS] = Default::default();
+                for (p, c) in part.iter_mut().zip(io.iter_mut()) {
+                    *p = &mut c[done..done + n];
+                }
+                self.process_planar(&mut part[..ch]);
+                done += n;
+            }
+        }
+    }
+
+    /// Processes `n` frames from `at`, handing the engine `schedule` (the
+    /// retargets of the grid points in them) if there is one.
+    fn run_chunk(
+        &mut self,
+        io: &mut [&mut [f32]],
+        at: usize,
+        n: usize,
+        schedule: &[Option<Retarget>],
+    ) {
         let (w0, w1) = (self.wet_at(self.pos), self.wet_at(self.pos + n as u64));
-        let fading =
-            self.ramps[MIX].moving_after(self.pos) || self.ramps[BYPASS].moving_after(self.pos);
+        // Moving within these frames: a gridded batch ends where a control
+        // set for the next grid point starts mix or bypass moving.
+        let end = self.pos + n as u64;
+        let fading = self.ramps[MIX].moving_within(self.pos, end)
+            || self.ramps[BYPASS].moving_within(self.pos, end);
         let all_wet = !fading && w0 == 1.0;
         if !all_wet {
             // Cleaned like the engine's input, so that mix and bypass pass
@@ -612,7 +700,12 @@ impl Processor {
             for (s, chan) in slices.iter_mut().zip(io.iter_mut()) {
                 *s = &mut chan[at..at + n];
             }
-            self.engine.process_planar(&mut slices[..ch]);
+            if schedule.is_empty() {
+                self.engine.process_planar(&mut slices[..ch]);
+            } else {
+                self.engine
+                    .process_planar_scheduled(&mut slices[..ch], schedule);
+            }
         }
         if !all_wet {
             for (c, chan) in io.iter_mut().enumerate() {
@@ -640,6 +733,29 @@ impl Processor {
     /// [`CHUNK`] frames (the dry buffer's twin), so the result is the same as
     /// [`Processor::process_planar`].
     pub fn process_interleaved(&mut self, samples: &mut [f32], scratch: &mut [f32]) {
+        self.via_planar(samples, scratch, |p, planes| p.process_planar(planes));
+    }
+
+    /// [`Processor::process_planar_gridded`] for interleaved frames, through
+    /// a planar scratch like [`Processor::process_interleaved`].
+    pub fn process_interleaved_gridded(
+        &mut self,
+        samples: &mut [f32],
+        scratch: &mut [f32],
+        mut at_grid: impl FnMut(&mut Self),
+    ) {
+        self.via_planar(samples, scratch, |p, planes| {
+            p.process_planar_gridded(planes, &mut at_grid)
+        });
+    }
+
+    /// Runs `process` on [`CHUNK`]-frame planar copies of `samples`.
+    fn via_planar(
+        &mut self,
+        samples: &mut [f32],
+        scratch: &mut [f32],
+        mut process: impl FnMut(&mut Self, &mut [&mut [f32]]),
+    ) {
         let ch = self.channels();
         let frames = samples.len() / ch;
         let mut done = 0;
@@ -666,7 +782,7 @@ impl Processor {
                 for (s, plane) in slices.iter_mut().zip(planes.chunks_exact_mut(n)) {
                     *s = plane;
                 }
-                self.process_planar(&mut slices[..ch]);
+                process(self, &mut slices[..ch]);
             }
             let block = &mut samples[done * ch..(done + n) * ch];
             if ch == 2 {

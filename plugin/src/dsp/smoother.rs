@@ -82,6 +82,12 @@ impl Ramp {
         pos < self.end
     }
 
+    /// Whether the value changes anywhere between positions `from` and
+    /// `to` (`from <= to`).
+    pub fn moving_within(&self, from: u64, to: u64) -> bool {
+        self.end > from && self.start < to
+    }
+
     /// Heads for `to`, starting from wherever the ramp is at `pos`, arriving
     /// `len` samples later (`len = 0` jumps).
     pub fn retarget(&mut self, pos: u64, to: f64, len: u64) {
@@ -92,6 +98,12 @@ impl Ramp {
         let from = self.value_at(pos);
         let slope = if len == 0 {
             0.0
+        } else if len.is_power_of_two() && len < 1 << 52 {
+            // The grid step (32) is the common case, called for every
+            // smoothed value on every grid point: dividing by a power of
+            // two is multiplying by its exact reciprocal, same bits,
+            // without the division's latency.
+            (to - from) * f64::from_bits((1023 - u64::from(len.trailing_zeros())) << 52)
         } else {
             (to - from) / len as f64
         };
@@ -156,6 +168,37 @@ mod tests {
         unsafe { r.values_at8(&pos, &mut got) };
         for (g, &p) in got.iter().zip(&pos) {
             assert_eq!(g.to_bits(), r.value_at(p).to_bits(), "{p}");
+        }
+    }
+
+    #[test]
+    fn moving_within_sees_a_ramp_that_starts_later() {
+        let mut r = Ramp::constant(0.0);
+        assert!(!r.moving_within(0, 1000));
+        r.retarget(100, 1.0, 50);
+        assert!(!r.moving_within(0, 100), "flat up to its start");
+        assert!(r.moving_within(0, 101));
+        assert!(r.moving_within(149, 200));
+        assert!(!r.moving_within(150, 200), "flat from its end");
+        r.retarget(300, 0.0, 0);
+        assert!(r.moving_within(299, 301), "a jump");
+        assert!(!r.moving_within(300, 400));
+    }
+
+    #[test]
+    fn power_of_two_lengths_give_the_division_bits() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let from = f64::from_bits(x >> 2) % 1e6 - 5e5;
+            let to = (x % 1_000_003) as f64 * 1e-3 - 400.0;
+            for len in [1u64, 2, 32, 64, 1024, 1 << 40] {
+                let mut r = Ramp::constant(from);
+                r.retarget(7, to, len);
+                assert_eq!(r.slope.to_bits(), ((to - from) / len as f64).to_bits());
+            }
         }
     }
 
