@@ -320,6 +320,35 @@ impl Automation {
     pub fn apply_to(&self, time_s: f64, values: &mut [f64; CONTROL_COUNT]) {
         // Rows at or before `time_s`.
         let n = self.times.partition_point(|&t| t <= time_s);
+        self.apply_rows(n, time_s, values);
+    }
+
+    /// [`Automation::apply_to`] for times that mostly move forward a little
+    /// (a render, grid point by grid point): `hint` is where the last call
+    /// found `time_s` among the rows, tried (and its successor) before
+    /// searching.
+    pub fn apply_to_from(&self, time_s: f64, values: &mut [f64; CONTROL_COUNT], hint: &mut usize) {
+        let len = self.times.len();
+        // `n` is `partition_point`'s answer: the only count of rows with
+        // every row before it at or before `time_s`, and none after.
+        let fits = |n: usize| {
+            n <= len
+                && (n == 0 || self.times[n - 1] <= time_s)
+                && (n == len || !(self.times[n] <= time_s))
+        };
+        let n = if fits(*hint) {
+            *hint
+        } else if fits(*hint + 1) {
+            *hint + 1
+        } else {
+            self.times.partition_point(|&t| t <= time_s)
+        };
+        *hint = n;
+        self.apply_rows(n, time_s, values);
+    }
+
+    /// The values at `time_s`, which lies after the first `n` rows.
+    fn apply_rows(&self, n: usize, time_s: f64, values: &mut [f64; CONTROL_COUNT]) {
         if n == 0 || n == self.times.len() {
             let row = self.row(if n == 0 { 0 } else { n - 1 });
             for (&c, &v) in self.columns.iter().zip(row) {
@@ -347,6 +376,23 @@ mod tests {
 
     fn fails(text: &str) -> AutomationError {
         parse(text).expect_err(text)
+    }
+
+    #[test]
+    fn hinted_lookup_equals_the_search() {
+        let a =
+            parse("time_s,b2_gain_db,amount\n0,0,100\n0.5,6,80\n2,-3,100\n2.001,5,50\n4,6,50\n")
+                .unwrap();
+        let mut hint = 0;
+        let mut times: Vec<f64> = (-10..5000).map(|k| k as f64 * 1e-3).collect();
+        // Backwards jumps, repeats and NaN too.
+        times.extend([3.0, 0.1, 0.1, f64::NAN, 5.0, 2.0005, 1e9, -1.0]);
+        for t in times {
+            let (mut want, mut got) = ([0.0; CONTROL_COUNT], [0.0; CONTROL_COUNT]);
+            a.apply_to(t, &mut want);
+            a.apply_to_from(t, &mut got, &mut hint);
+            assert_eq!(want.map(f64::to_bits), got.map(f64::to_bits), "t = {t}");
+        }
     }
 
     #[test]

@@ -112,6 +112,12 @@ struct Controls {
     last: [f64; CONTROL_COUNT],
     /// Index of the next `sample` row to apply.
     next_row: usize,
+    /// Where the last lookups of `time_s` automation stood among its rows
+    /// (for the grid point, and one grid step ahead).
+    hint_now: usize,
+    hint_ahead: usize,
+    /// Whether the automation has switch columns (which step, not ramp).
+    automates_switches: bool,
     decoder: Decoder,
 }
 
@@ -227,6 +233,7 @@ impl Controls {
             );
             statics.0[MORPH] = m;
         }
+        let automates_switches = automated(&|c| CONTROLS[c].stepped);
         Ok(Self {
             statics,
             morph_line,
@@ -234,8 +241,11 @@ impl Controls {
                 Timing::Seconds => a.in_engine_units(),
                 Timing::Samples => a,
             }),
+            automates_switches,
             last: [f64::NAN; CONTROL_COUNT],
             next_row: 0,
+            hint_now: 0,
+            hint_ahead: 0,
             decoder,
         })
     }
@@ -277,10 +287,10 @@ impl Controls {
         let mut now = [0.0; CONTROL_COUNT];
         let mut ahead = [0.0; CONTROL_COUNT];
         // `now` only feeds switches; most files automate none.
-        if a.columns().iter().any(|&c| CONTROLS[c].stepped) {
-            a.apply_to(g as f64 / fs, &mut now);
+        if self.automates_switches {
+            a.apply_to_from(g as f64 / fs, &mut now, &mut self.hint_now);
         }
-        a.apply_to((g + len) as f64 / fs, &mut ahead);
+        a.apply_to_from((g + len) as f64 / fs, &mut ahead, &mut self.hint_ahead);
         for &c in a.columns() {
             if CONTROLS[c].stepped {
                 self.pass(p, c, now[c]);
