@@ -239,26 +239,27 @@ impl Plan {
     /// same order, so each lane's coefficients are those of
     /// [`Plan::cascade`] bit for bit. Batching across grid points rather
     /// than bands keeps every band's formula branch-free across the lanes.
-    pub fn cascades(&self, kernel: Kernel, v: &GridValues) -> GridCascades {
+    /// Written into `out` in place (a returned value was copied).
+    pub fn cascades(&self, kernel: Kernel, v: &GridValues, out: &mut GridCascades) {
         #[cfg(target_arch = "x86_64")]
         if kernel == Kernel::Skewed {
             // SAFETY: this kernel is only chosen where AVX-512 was detected.
-            return unsafe { self.cascades_avx512(v) };
+            return unsafe { self.cascades_avx512(v, out) };
         }
         let _ = kernel;
-        self.cascades_generic(v)
+        self.cascades_generic(v, out)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq")]
-    fn cascades_avx512(&self, v: &GridValues) -> GridCascades {
-        self.cascades_generic(v)
+    fn cascades_avx512(&self, v: &GridValues, out: &mut GridCascades) {
+        self.cascades_generic(v, out)
     }
 
     // Lane loops index several arrays at once, as the vectoriser wants them.
     #[allow(clippy::needless_range_loop)]
     #[inline(always)]
-    fn cascades_generic(&self, v: &GridValues) -> GridCascades {
+    fn cascades_generic(&self, v: &GridValues, c: &mut GridCascades) {
         const L: usize = GRID_LANES;
         // The exp() arguments of `cascade_generic`, in its order.
         let mut e = [[0.0f64; L]; 14];
@@ -292,7 +293,6 @@ impl Plan {
                 kb[l] = fastmath::tan(f[l].min(self.max_hz) * self.pi_over_fs);
             }
         }
-        let mut c = [[0.0f64; L]; COEFFS];
         for (b, band) in BANDS.iter().enumerate() {
             let q = if band.q_index.is_some() {
                 e[5 + b - 1]
@@ -319,7 +319,6 @@ impl Plan {
             }
         }
         c[BAND_COUNT * PER_STAGE] = e[13];
-        c
     }
 }
 
@@ -413,7 +412,8 @@ mod tests {
                     v.output_db[l] = rnd() * 168.0 - 84.0;
                 }
                 for k in Kernel::available() {
-                    let got = plan.cascades(k, &v);
+                    let mut got = [[0.0; GRID_LANES]; COEFFS];
+                    plan.cascades(k, &v, &mut got);
                     for l in 0..GRID_LANES {
                         let n = std::array::from_fn(|p| v.norm[p][l]);
                         let want = plan.cascade(k, &n, v.amount[l], v.output_db[l]);

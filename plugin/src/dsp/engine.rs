@@ -187,6 +187,11 @@ pub struct EqEngine {
     /// Scratch for per-sample coefficients, sized here so that processing
     /// neither allocates nor clears a large stack array.
     table: Box<Table>,
+    /// [`Kernel::Skewed`]'s smoothed values at a batch's grid points, and
+    /// their coefficients: filled in place (as stack temporaries they were
+    /// cleared and copied on every batch).
+    batch_values: GridValues,
+    batch: GridCascades,
 }
 
 impl EqEngine {
@@ -235,6 +240,8 @@ impl EqEngine {
             queue: Box::default(),
             pairs: [skew::PairState::default(); MAX_CHANNELS / 2],
             table: Box::default(),
+            batch_values: GridValues::default(),
+            batch: [[0.0; GRID_LANES]; kernel::COEFFS],
         };
         engine.set_smoothing_ms(DEFAULT_SMOOTHING_MS);
         engine.reset();
@@ -544,7 +551,6 @@ impl EqEngine {
         // between grid points, so their values are taken point by point.
         let mut at = [first; GRID_LANES];
         let mut need = [false; GRID_LANES];
-        let mut values = GridValues::default();
         let mut count = 0;
         for (i, need) in need.iter_mut().enumerate().take(points) {
             let g = first + (i * GRID) as u64;
@@ -560,6 +566,7 @@ impl EqEngine {
             *need = true;
             at[count] = g;
             if retargets {
+                let values = &mut self.batch_values;
                 for (v, r) in values.norm.iter_mut().zip(&self.ramps) {
                     v[count] = r.value_at(g);
                 }
@@ -571,22 +578,24 @@ impl EqEngine {
         }
         // One grid point (a caller retargeting every grid step) costs less
         // on its own; both give the same bits (tested in `coeffs`).
-        let batch = match count {
+        let values = &mut self.batch_values;
+        let one = match count {
             0 => None,
-            1 if retargets => Some(Batch::One(self.plan.cascade(
+            1 if retargets => Some(self.plan.cascade(
                 self.kernel,
                 &values.norm.map(|v| v[0]),
                 values.amount[0],
                 values.output_db[0],
-            ))),
-            1 => Some(Batch::One(self.cascade_at(at[0]))),
-            _ => Some(Batch::Many({
+            )),
+            1 => Some(self.cascade_at(at[0])),
+            _ => {
                 if !retargets {
                     // SAFETY: this kernel is only chosen where AVX-512 was detected.
-                    values = unsafe { grid_values_avx512(&self.ramps, &at) };
+                    unsafe { grid_values_avx512(&self.ramps, &at, values) };
                 }
-                self.plan.cascades(self.kernel, &values)
-            })),
+                self.plan.cascades(self.kernel, values, &mut self.batch);
+                None
+            }
         };
         // The grid points that needed coefficients take the batch's, in order.
         let mut lane = 0;
@@ -595,10 +604,10 @@ impl EqEngine {
             self.was_moving = self.moving;
             self.moving = false;
             let mut arrive = None;
-            if let Some(batch) = batch.as_ref().filter(|_| need) {
-                let c = match batch {
-                    Batch::One(c) => skew::Layered::from_cascade(c),
-                    Batch::Many(b) => skew::Layered::from_lane(b, lane),
+            if need {
+                let c = match &one {
+                    Some(c) => skew::Layered::from_cascade(c),
+                    None => skew::Layered::from_lane(&self.batch, lane),
                 };
                 lane += 1;
                 if c != self.sk_end {
@@ -630,19 +639,10 @@ impl EqEngine {
 
 const _: () = assert!(GRID_LANES == 8, "grid_values_avx512 fills eight lanes");
 
-/// Coefficients of a batch of grid points. A stack temporary: boxing the
-/// large variant would allocate on the audio thread.
-#[allow(clippy::large_enum_variant)]
-enum Batch {
-    One(Cascade),
-    Many(GridCascades),
-}
-
 /// The smoothed slots at up to [`GRID_LANES`] positions, vectorised.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq")]
-fn grid_values_avx512(ramps: &[Ramp; SLOTS], at: &[u64; GRID_LANES]) -> GridValues {
-    let mut v = GridValues::default();
+fn grid_values_avx512(ramps: &[Ramp; SLOTS], at: &[u64; GRID_LANES], v: &mut GridValues) {
     // SAFETY: the caller's CPU has AVX-512 (this function's features).
     unsafe {
         for (out, r) in v.norm.iter_mut().zip(ramps) {
@@ -651,7 +651,6 @@ fn grid_values_avx512(ramps: &[Ramp; SLOTS], at: &[u64; GRID_LANES]) -> GridValu
         ramps[AMOUNT_SLOT].values_at8(at, &mut v.amount);
         ramps[OUTPUT_SLOT].values_at8(at, &mut v.output_db);
     }
-    v
 }
 
 #[cfg(test)]
