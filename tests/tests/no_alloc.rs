@@ -4,6 +4,7 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use semantic_eq::dsp::engine::Retarget;
 use semantic_eq::dsp::{EqEngine, Kernel, NormTargets, Targets};
 use semantic_eq_model::{EqParams, NUM_PARAMS};
 
@@ -50,6 +51,15 @@ fn processing_never_allocates() {
                     )
                 })
                 .collect();
+            // A schedule of retargets, one every grid point, with gaps.
+            let schedule: Vec<Option<Retarget>> = (0..4096 / 32 + 1)
+                .map(|i| {
+                    (i % 5 != 3).then(|| Retarget {
+                        targets: settings[i % settings.len()].1,
+                        ramp_samples: 32,
+                    })
+                })
+                .collect();
             let (events, ()) = count(|| {
                 let mut pos = 0;
                 let mut k = 0;
@@ -72,6 +82,11 @@ fn processing_never_allocates() {
                         *s = &mut ch[pos..pos + len];
                     }
                     engine.process_planar(&mut slices[..channels]);
+                    let mut slices: [&mut [f32]; 8] = Default::default();
+                    for (s, ch) in slices.iter_mut().zip(planar.iter_mut()) {
+                        *s = &mut ch[pos..pos + len];
+                    }
+                    engine.process_planar_scheduled(&mut slices[..channels], &schedule);
                     pos = (pos + len) % (frames - 4096);
                     if k == 20 {
                         engine.reset();
