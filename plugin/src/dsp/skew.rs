@@ -179,15 +179,19 @@ impl Queue {
 }
 
 /// The coefficient accumulators: where each stage's coefficients stand
-/// (those of the last frame it took), in the registers' lane order, and
-/// the step of the segment every stage was in before any switch under way.
-/// Shared by every channel pair, which all replay the same sequence.
+/// (those of the last frame it took) and the per-step increment of the
+/// segment each stage is in, in the registers' lane order. Shared by every
+/// channel pair, which all replay the same sequence.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Acc {
     ca: [[f64; 8]; PER_STAGE],
     cb: [[f64; 4]; PER_STAGE],
-    /// The step of the segment every stage is in (when none is switching).
-    step: Layered,
+    /// Increments, lane by lane: during a switch the stages that took it
+    /// up hold the new segment's, the others still the old one's.
+    sa: [[f64; 8]; PER_STAGE],
+    sb: [[f64; 4]; PER_STAGE],
+    /// Whether the segment the last switch began moves (when no switch is
+    /// under way, every stage is in it).
     moving: bool,
 }
 
@@ -199,7 +203,8 @@ impl Acc {
         Self {
             ca: std::array::from_fn(lane_a),
             cb: std::array::from_fn(lane_b),
-            step: Layered::ZERO,
+            sa: [[0.0; 8]; PER_STAGE],
+            sb: [[0.0; 4]; PER_STAGE],
             moving: false,
         }
     }
@@ -282,6 +287,8 @@ mod x86 {
     struct Live {
         ca: [__m512d; PER_STAGE],
         cb: [__m256d; PER_STAGE],
+        sa: [__m512d; PER_STAGE],
+        sb: [__m256d; PER_STAGE],
         ya1: __m512d,
         ya2: __m512d,
         xa1: __m512d,
@@ -304,39 +311,24 @@ mod x86 {
         unsafe { _mm256_broadcast_pd(&*(row.as_ptr().add(4) as *const __m128d)) }
     }
 
-    /// Lanes of `A` (stages 0-3 of both channels) whose stages have taken
-    /// up a switch `phase` steps after its grid point.
-    const fn switched_a(phase: usize) -> __mmask8 {
-        let mut m = 0u8;
-        let mut s = 0;
-        while s < 4 {
-            if phase >= SKEW * s {
-                m |= (1 << s) | (1 << (s + 4));
-            }
-            s += 1;
-        }
-        m
-    }
-
-    /// Likewise for `B` (stage 4 and the gain).
-    const fn switched_b(phase: usize) -> i32 {
-        (if phase >= SKEW * 4 { 0b0101 } else { 0 }) | (if phase >= SKEW * 5 { 0b1010 } else { 0 })
-    }
-
     /// Stage `S` takes up the switch's segment: its lanes of the
-    /// accumulators are set to the segment's start.
+    /// accumulators are set to the segment's start, and of the increments
+    /// to the segment's.
     #[inline(always)]
     unsafe fn take_up<const S: usize>(r: &mut Live, sw: &Switch) {
         unsafe {
             for j in 0..PER_STAGE {
-                let c = &sw.start.0[j];
+                let (c, d) = (&sw.start.0[j], &sw.step.0[j]);
                 if S < 4 {
                     let k = ((1u32 << S) | (1 << (S + 4))) as __mmask8;
                     r.ca[j] = _mm512_mask_blend_pd(k, r.ca[j], bcast_a(c));
+                    r.sa[j] = _mm512_mask_blend_pd(k, r.sa[j], bcast_a(d));
                 } else if S == 4 {
                     r.cb[j] = _mm256_blend_pd::<0b0101>(r.cb[j], bcast_b(c));
+                    r.sb[j] = _mm256_blend_pd::<0b0101>(r.sb[j], bcast_b(d));
                 } else {
                     r.cb[j] = _mm256_blend_pd::<0b1010>(r.cb[j], bcast_b(c));
+                    r.sb[j] = _mm256_blend_pd::<0b1010>(r.sb[j], bcast_b(d));
                 }
             }
         }
@@ -355,66 +347,16 @@ mod x86 {
         }};
     }
 
-    /// Where each lane's per-step increment comes from.
-    trait Steps {
-        unsafe fn a(&self, j: usize) -> __m512d;
-        unsafe fn b(&self, j: usize) -> __m256d;
-    }
-
-    /// Every stage in one segment.
-    impl Steps for Layered {
-        #[inline(always)]
-        unsafe fn a(&self, j: usize) -> __m512d {
-            unsafe { bcast_a(&self.0[j]) }
-        }
-        #[inline(always)]
-        unsafe fn b(&self, j: usize) -> __m256d {
-            unsafe { bcast_b(&self.0[j]) }
-        }
-    }
-
-    /// During a switch: the stages that took it up step on in the new
-    /// segment, the others still in the old one.
-    struct Mixed<'a, const PHASE: usize> {
-        old: &'a Layered,
-        new: &'a Layered,
-    }
-
-    impl<const PHASE: usize> Steps for Mixed<'_, PHASE> {
-        #[inline(always)]
-        unsafe fn a(&self, j: usize) -> __m512d {
-            unsafe {
-                match switched_a(PHASE) {
-                    0 => bcast_a(&self.old.0[j]),
-                    0xff => bcast_a(&self.new.0[j]),
-                    k => _mm512_mask_blend_pd(k, bcast_a(&self.old.0[j]), bcast_a(&self.new.0[j])),
-                }
-            }
-        }
-        #[inline(always)]
-        unsafe fn b(&self, j: usize) -> __m256d {
-            unsafe {
-                match switched_b(PHASE) {
-                    0 => bcast_b(&self.old.0[j]),
-                    0b1111 => bcast_b(&self.new.0[j]),
-                    _ => {
-                        _mm256_blend_pd::<0b0101>(bcast_b(&self.old.0[j]), bcast_b(&self.new.0[j]))
-                    }
-                }
-            }
-        }
-    }
-
     /// One step: the accumulators add their steps when `ADD`, then every
     /// stage takes its input. Returns `B`, whose gain lanes (1 and 3) hold
     /// frame `t − DEPTH`.
     #[inline(always)]
-    unsafe fn advance<const ADD: bool, S: Steps>(r: &mut Live, x: __m128d, steps: &S) -> __m256d {
+    unsafe fn advance<const ADD: bool>(r: &mut Live, x: __m128d) -> __m256d {
         unsafe {
             if ADD {
                 for j in 0..PER_STAGE {
-                    r.ca[j] = _mm512_add_pd(r.ca[j], steps.a(j));
-                    r.cb[j] = _mm256_add_pd(r.cb[j], steps.b(j));
+                    r.ca[j] = _mm512_add_pd(r.ca[j], r.sa[j]);
+                    r.cb[j] = _mm256_add_pd(r.cb[j], r.sb[j]);
                 }
             }
             // A: stage 0 takes the new frame (lanes 0 and 1 of `x`), stages
@@ -461,45 +403,26 @@ mod x86 {
     }
 
     /// A step `phase` steps after switch `sw`'s grid point (stage `s` takes
-    /// it up at phase `SKEW·s`); `old` is the segment it switches from.
+    /// it up at phase `SKEW·s`).
     #[inline(always)]
-    unsafe fn switch_step(
-        r: &mut Live,
-        x: __m128d,
-        sw: &Switch,
-        old: &Layered,
-        phase: usize,
-    ) -> __m256d {
+    unsafe fn switch_step(r: &mut Live, x: __m128d, sw: &Switch, phase: usize) -> __m256d {
         unsafe {
-            let new = &sw.step;
-            macro_rules! at {
-                ($p:literal) => {
-                    advance::<true, _>(r, x, &Mixed::<$p> { old, new })
-                };
-                ($p:literal, $s:literal) => {{
-                    take_up::<$s>(r, sw);
-                    advance::<true, _>(r, x, &Mixed::<$p> { old, new })
-                }};
-            }
             match phase {
-                0 => at!(0, 0),
-                1 => at!(1),
-                2 => at!(2, 1),
-                3 => at!(3),
-                4 => at!(4, 2),
-                5 => at!(5),
-                6 => at!(6, 3),
-                7 => at!(7),
-                8 => at!(8, 4),
-                9 => at!(9),
-                _ => at!(10, 5),
+                0 => take_up::<0>(r, sw),
+                2 => take_up::<1>(r, sw),
+                4 => take_up::<2>(r, sw),
+                6 => take_up::<3>(r, sw),
+                8 => take_up::<4>(r, sw),
+                10 => take_up::<5>(r, sw),
+                _ => {}
             }
+            advance::<true>(r, x)
         }
     }
 
-    /// A run of steps: first those of switch `sw` (from segment `old`) from
-    /// `phase` on (none if `phase >= SWITCHING`), then steps in `step`'s
-    /// segment. Out of line so
+    /// A run of steps: first those of switch `sw` from `phase` on (none if
+    /// `phase >= SWITCHING`), then steps in the segment every stage is in
+    /// (adding the increments if `ADD`). Out of line so
     /// that the register allocator sees only these loops: inlined into the
     /// big dispatch, it spilled a filter state and put a store-to-load
     /// round trip on the recursion.
@@ -510,9 +433,7 @@ mod x86 {
         xin: &[MaybeUninit<__m128d>],
         yout: &mut [MaybeUninit<__m256d>],
         sw: &Switch,
-        old: &Layered,
         phase: usize,
-        step: &Layered,
     ) {
         unsafe {
             let mut r = *live;
@@ -524,14 +445,13 @@ mod x86 {
                     &mut r,
                     (*x.add(k)).assume_init(),
                     sw,
-                    old,
                     phase + k,
                 ));
                 k += 1;
             }
             if ADD {
                 while k < n {
-                    (*y.add(k)).write(advance::<ADD, _>(&mut r, (*x.add(k)).assume_init(), step));
+                    (*y.add(k)).write(advance::<ADD>(&mut r, (*x.add(k)).assume_init()));
                     k += 1;
                 }
             } else {
@@ -540,16 +460,12 @@ mod x86 {
                 // recursion). With the accumulators' adds in the loop, the
                 // single step allocates better.
                 while k + 2 <= n {
-                    (*y.add(k)).write(advance::<ADD, _>(&mut r, (*x.add(k)).assume_init(), step));
-                    (*y.add(k + 1)).write(advance::<ADD, _>(
-                        &mut r,
-                        (*x.add(k + 1)).assume_init(),
-                        step,
-                    ));
+                    (*y.add(k)).write(advance::<ADD>(&mut r, (*x.add(k)).assume_init()));
+                    (*y.add(k + 1)).write(advance::<ADD>(&mut r, (*x.add(k + 1)).assume_init()));
                     k += 2;
                 }
                 if k < n {
-                    (*y.add(k)).write(advance::<ADD, _>(&mut r, (*x.add(k)).assume_init(), step));
+                    (*y.add(k)).write(advance::<ADD>(&mut r, (*x.add(k)).assume_init()));
                 }
             }
             *live = r;
@@ -604,6 +520,8 @@ mod x86 {
             let mut r = Live {
                 ca: acc.ca.map(|v| load_a(&v)),
                 cb: acc.cb.map(|v| load_b(&v)),
+                sa: acc.sa.map(|v| load_a(&v)),
+                sb: acc.sb.map(|v| load_b(&v)),
                 ya1: load_a(&st.ya[0]),
                 ya2: load_a(&st.ya[1]),
                 xa1: load_a(&st.xa[0]),
@@ -613,9 +531,7 @@ mod x86 {
                 xb1: load_b(&st.xb[0]),
                 xb2: load_b(&st.xb[1]),
             };
-            // The segment every stage is in when no switch is under way.
-            let acc_step = acc.step;
-            let mut step: &Layered = &acc_step;
+            // Whether the segment of the last switch begun moves.
             let mut moving = acc.moving;
             let queue = piece.switches;
             let first = piece.pos0 + piece.t0 as u64;
@@ -715,13 +631,12 @@ mod x86 {
                                 .map_or(len, |n| ((n.at - piece.pos0) as usize - t).min(len));
                             let (xs, ys) = (&xin[k..until], &mut yout[k..until]);
                             if sw.moving {
-                                segment::<true>(&mut r, xs, ys, sw, step, phase, &sw.step);
+                                segment::<true>(&mut r, xs, ys, sw, phase);
                             } else {
-                                segment::<false>(&mut r, xs, ys, sw, step, phase, &sw.step);
+                                segment::<false>(&mut r, xs, ys, sw, phase);
                             }
+                            moving = sw.moving;
                             if phase + (until - k) >= SWITCHING {
-                                step = &sw.step;
-                                moving = sw.moving;
                                 next += 1;
                             }
                             k = until;
@@ -732,9 +647,9 @@ mod x86 {
                             let (xs, ys) = (&xin[k..until], &mut yout[k..until]);
                             let none = &Switch::default();
                             if moving {
-                                segment::<true>(&mut r, xs, ys, none, step, SWITCHING, step);
+                                segment::<true>(&mut r, xs, ys, none, SWITCHING);
                             } else {
-                                segment::<false>(&mut r, xs, ys, none, step, SWITCHING, step);
+                                segment::<false>(&mut r, xs, ys, none, SWITCHING);
                             }
                             k = until;
                         }
@@ -753,7 +668,12 @@ mod x86 {
             for (v, x) in acc.cb.iter_mut().zip(r.cb) {
                 store_b(v, x);
             }
-            acc.step = *step;
+            for (v, x) in acc.sa.iter_mut().zip(r.sa) {
+                store_a(v, x);
+            }
+            for (v, x) in acc.sb.iter_mut().zip(r.sb) {
+                store_b(v, x);
+            }
             acc.moving = moving;
             store_a(&mut st.ya[0], r.ya1);
             store_a(&mut st.ya[1], r.ya2);
@@ -778,17 +698,19 @@ mod x86 {
                 let zero = _mm_setzero_pd();
                 for j in 0..DEPTH {
                     let at = piece.pos0 + (t + j) as u64;
-                    if let Some(sw) = queue.get(next).filter(|s| s.at + SWITCHING as u64 <= at) {
-                        step = &sw.step;
-                        moving = sw.moving;
+                    if queue
+                        .get(next)
+                        .is_some_and(|s| s.at + SWITCHING as u64 <= at)
+                    {
                         next += 1;
                     }
                     let v = match queue.get(next) {
                         Some(sw) if sw.at <= at => {
-                            switch_step(&mut r, zero, sw, step, (at - sw.at) as usize)
+                            moving = sw.moving;
+                            switch_step(&mut r, zero, sw, (at - sw.at) as usize)
                         }
-                        _ if moving => advance::<true, _>(&mut r, zero, step),
-                        _ => advance::<false, _>(&mut r, zero, step),
+                        _ if moving => advance::<true>(&mut r, zero),
+                        _ => advance::<false>(&mut r, zero),
                     };
                     emit(io, t + j, v);
                 }
