@@ -334,7 +334,8 @@ impl Automation {
         let fits = |n: usize| {
             n <= len
                 && (n == 0 || self.times[n - 1] <= time_s)
-                && (n == len || !(self.times[n] <= time_s))
+                // Row `n` is not at or before `time_s` (nothing is, for NaN).
+                && (n == len || self.times[n] > time_s || time_s.is_nan())
         };
         let n = if fits(*hint) {
             *hint
