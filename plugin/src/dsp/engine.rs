@@ -536,9 +536,10 @@ impl EqEngine {
     /// and returns how many frames they cover and how many grid points.
     #[cfg(target_arch = "x86_64")]
     fn skew_batch(&mut self, left: usize, schedule: &[Option<Retarget>]) -> (usize, usize) {
-        if !self.dirty && !self.moving && schedule.iter().all(Option::is_none) {
+        let idle = !self.dirty && !self.moving;
+        if idle && schedule.is_empty() {
             // No grid point has anything to do before the next retarget.
-            return (left, schedule.len());
+            return (left, 0);
         }
         let n = left.min(GRID * GRID_LANES);
         let end = self.pos + n as u64;
@@ -546,6 +547,10 @@ impl EqEngine {
         let points = end.saturating_sub(first).div_ceil(GRID as u64) as usize;
         let schedule = &schedule[..schedule.len().min(points)];
         let retargets = schedule.iter().any(Option::is_some);
+        if idle && !retargets {
+            // Nothing to do in this batch's grid points.
+            return (n, points);
+        }
         // The grid points that need coefficients: where a ramp moves or was
         // just retargeted. With retargets in the batch the ramps change
         // between grid points, so their values are taken point by point.
