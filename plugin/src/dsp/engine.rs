@@ -513,7 +513,8 @@ impl EqEngine {
         let pos0 = self.pos;
         let mut done = 0;
         while done < frames {
-            let (n, used) = self.skew_batch(frames - done, schedule);
+            // SAFETY: the kernel is only chosen where the CPU has the features.
+            let (n, used) = unsafe { self.skew_batch(frames - done, schedule) };
             schedule = &schedule[used.min(schedule.len())..];
             let piece = skew::Piece {
                 switches: &self.queue,
@@ -534,8 +535,12 @@ impl EqEngine {
     /// retargets from `schedule` (indexed by grid point from the first),
     /// queues a switch for each that starts a moving segment or ends one,
     /// and returns how many frames they cover and how many grid points.
+    ///
+    /// Compiled for the kernel's CPU: the switches' coefficient blocks are
+    /// copied and differenced a whole register at a time.
     #[cfg(target_arch = "x86_64")]
-    fn skew_batch(&mut self, left: usize, schedule: &[Option<Retarget>]) -> (usize, usize) {
+    #[target_feature(enable = "avx2,fma,avx512f,avx512vl,avx512dq")]
+    unsafe fn skew_batch(&mut self, left: usize, schedule: &[Option<Retarget>]) -> (usize, usize) {
         let idle = !self.dirty && !self.moving;
         if idle && schedule.is_empty() {
             // No grid point has anything to do before the next retarget.
@@ -595,8 +600,7 @@ impl EqEngine {
             1 => Some(self.cascade_at(at[0])),
             _ => {
                 if !retargets {
-                    // SAFETY: this kernel is only chosen where AVX-512 was detected.
-                    unsafe { grid_values_avx512(&self.ramps, &at, values) };
+                    grid_values_avx512(&self.ramps, &at, values);
                 }
                 self.plan.cascades(self.kernel, values, &mut self.batch);
                 None
