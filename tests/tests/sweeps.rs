@@ -6,7 +6,7 @@ mod common;
 
 use semantic_eq::dsp::Kernel;
 use semantic_eq::dsp::engine::GRID;
-use semantic_eq_model::{EqParams, NUM_PARAMS, PARAMS};
+use semantic_eq_model::{BANDS, EqParams, NUM_PARAMS, PARAMS};
 use std::time::Instant;
 
 const FS: f64 = 48_000.0;
@@ -265,4 +265,66 @@ fn parameter_sweeps_splatter_no_more_than_an_ideal_filter() {
         "sweep splatter check failed:\n{}",
         failures.join("\n")
     );
+}
+
+/// A gain sweep from −12 to +12 dB crosses 0 dB half-way. Started so that
+/// the crossing falls exactly on a grid point, it clicks: that grid point's
+/// stage is the exact pass-through a 0 dB band gets (so that a flat EQ
+/// returns its input bit for bit, see the CLI's null test), between two RBJ
+/// stages, and the interpolation runs the poles to zero and back within two
+/// grid steps: −63 to −76 dB here against an ideal sweep's −107 to −122.
+/// RBJ coefficients at 0 dB instead (numerator equal to denominator) pass
+/// this test to 0.3 dB but leave ~1e-16 of residue where the null test
+/// wants exact zeros. Known defect, left for a fix that keeps both.
+#[test]
+#[ignore = "known defect: a 0 dB grid point inside a gain sweep clicks (see the doc comment)"]
+fn a_gain_sweep_crossing_0_db_on_a_grid_point_does_not_click() {
+    let input = common::sine(TONE_HZ, TONE_AMPLITUDE, FS, TOTAL);
+    let window = common::blackman_harris(WINDOW);
+    // The crossing, SWEEP / 2 after the ramp's start, on a grid point.
+    let offset = (GRID - (PRE_ROLL + SWEEP / 2) % GRID) % GRID;
+    assert_eq!((PRE_ROLL + offset + SWEEP / 2) % GRID, 0);
+    let mut report = format!(
+        "gain sweeps -12 -> +12 dB from sample {} (0 dB on a grid point), dB above {SPLATTER_FROM_HZ} Hz:\n",
+        PRE_ROLL + offset
+    );
+    let mut failures = Vec::new();
+    for band in BANDS {
+        let i = band.gain_index;
+        let (from, to) = (with_normalized(i, 0.0), with_normalized(i, 1.0));
+        // Normalised 0.5 is 0 dB exactly.
+        assert_eq!(
+            EqParams::from_normalized(&with_normalized(i, 0.5)).to_array()[i],
+            0.0
+        );
+        let (start, end) = (
+            EqParams::from_normalized(&from),
+            EqParams::from_normalized(&to),
+        );
+        let oracle = splatter_db(
+            &oracle_render(&input, &from, &to, PRE_ROLL + offset + ENGINE_LAG),
+            &window,
+        );
+        report += &format!("{:<11} oracle {oracle:>7.1}", PARAMS[i].name);
+        for kernel in common::kernels() {
+            let mut engine = common::engine_with(kernel, FS, 1, &common::plain(start));
+            let mut buf = input.clone();
+            let (before, after) = buf.split_at_mut(PRE_ROLL + offset);
+            engine.process_interleaved(before);
+            engine.set_targets_ramped(&common::plain(end), SWEEP as u64);
+            engine.process_interleaved(after);
+            let out: Vec<f64> = buf.iter().map(|&v| v as f64).collect();
+            let e = splatter_db(&out, &window);
+            report += &format!("  {kernel:?} {e:>7.1}");
+            if e > oracle + ALLOWANCE_DB {
+                failures.push(format!(
+                    "{} {kernel:?}: {e:.1} dB > oracle {oracle:.1} dB + {ALLOWANCE_DB} dB",
+                    PARAMS[i].name
+                ));
+            }
+        }
+        report += "\n";
+    }
+    println!("{report}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
