@@ -267,63 +267,67 @@ fn parameter_sweeps_splatter_no_more_than_an_ideal_filter() {
     );
 }
 
-/// A gain sweep from −12 to +12 dB crosses 0 dB half-way. Started so that
-/// the crossing falls exactly on a grid point, it clicks: that grid point's
-/// stage is the exact pass-through a 0 dB band gets (so that a flat EQ
-/// returns its input bit for bit, see the CLI's null test), between two RBJ
-/// stages, and the interpolation runs the poles to zero and back within two
-/// grid steps: −63 to −76 dB here against an ideal sweep's −107 to −122.
-/// RBJ coefficients at 0 dB instead (numerator equal to denominator) pass
-/// this test to 0.3 dB but leave ~1e-16 of residue where the null test
-/// wants exact zeros. Known defect, left for a fix that keeps both.
+/// Gain sweeps that meet 0 dB exactly on a grid point: from −12 to +12 dB
+/// crossing it half-way, and from −12 dB arriving at it. A band at 0 dB
+/// becomes an exact pass-through stage (so that a flat EQ returns its input
+/// bit for bit, the CLI's null test); when that stage was taken on the
+/// first flat grid point, between RBJ stages, the interpolation ran the
+/// poles to zero and back within two grid steps: −63 to −76 dB here against
+/// an ideal sweep's −107 to −122 dB.
 #[test]
-#[ignore = "known defect: a 0 dB grid point inside a gain sweep clicks (see the doc comment)"]
-fn a_gain_sweep_crossing_0_db_on_a_grid_point_does_not_click() {
+fn gain_sweeps_meeting_0_db_on_a_grid_point_do_not_click() {
     let input = common::sine(TONE_HZ, TONE_AMPLITUDE, FS, TOTAL);
     let window = common::blackman_harris(WINDOW);
-    // The crossing, SWEEP / 2 after the ramp's start, on a grid point.
-    let offset = (GRID - (PRE_ROLL + SWEEP / 2) % GRID) % GRID;
-    assert_eq!((PRE_ROLL + offset + SWEEP / 2) % GRID, 0);
+    // Ramp start offsets from PRE_ROLL putting 0 dB on a grid point: the
+    // crossing SWEEP / 2 after the start, the arrival SWEEP after it.
+    let crossing = (GRID - (PRE_ROLL + SWEEP / 2) % GRID) % GRID;
+    let arrival = (GRID - (PRE_ROLL + SWEEP) % GRID) % GRID;
+    let cases = [
+        ("crossing", 1.0, crossing, SWEEP / 2),
+        ("arriving", 0.5, arrival, SWEEP),
+    ];
     let mut report = format!(
-        "gain sweeps -12 -> +12 dB from sample {} (0 dB on a grid point), dB above {SPLATTER_FROM_HZ} Hz:\n",
-        PRE_ROLL + offset
+        "gain sweeps from -12 dB meeting 0 dB on a grid point, dB above {SPLATTER_FROM_HZ} Hz:\n"
     );
     let mut failures = Vec::new();
-    for band in BANDS {
-        let i = band.gain_index;
-        let (from, to) = (with_normalized(i, 0.0), with_normalized(i, 1.0));
-        // Normalised 0.5 is 0 dB exactly.
-        assert_eq!(
-            EqParams::from_normalized(&with_normalized(i, 0.5)).to_array()[i],
-            0.0
-        );
-        let (start, end) = (
-            EqParams::from_normalized(&from),
-            EqParams::from_normalized(&to),
-        );
-        let oracle = splatter_db(
-            &oracle_render(&input, &from, &to, PRE_ROLL + offset + ENGINE_LAG),
-            &window,
-        );
-        report += &format!("{:<11} oracle {oracle:>7.1}", PARAMS[i].name);
-        for kernel in common::kernels() {
-            let mut engine = common::engine_with(kernel, FS, 1, &common::plain(start));
-            let mut buf = input.clone();
-            let (before, after) = buf.split_at_mut(PRE_ROLL + offset);
-            engine.process_interleaved(before);
-            engine.set_targets_ramped(&common::plain(end), SWEEP as u64);
-            engine.process_interleaved(after);
-            let out: Vec<f64> = buf.iter().map(|&v| v as f64).collect();
-            let e = splatter_db(&out, &window);
-            report += &format!("  {kernel:?} {e:>7.1}");
-            if e > oracle + ALLOWANCE_DB {
-                failures.push(format!(
-                    "{} {kernel:?}: {e:.1} dB > oracle {oracle:.1} dB + {ALLOWANCE_DB} dB",
-                    PARAMS[i].name
-                ));
+    for (case, to_norm, offset, at_0db) in cases {
+        assert_eq!((PRE_ROLL + offset + at_0db) % GRID, 0);
+        for band in BANDS {
+            let i = band.gain_index;
+            let (from, to) = (with_normalized(i, 0.0), with_normalized(i, to_norm));
+            // Normalised 0.5 is 0 dB exactly.
+            assert_eq!(
+                EqParams::from_normalized(&with_normalized(i, 0.5)).to_array()[i],
+                0.0
+            );
+            let (start, end) = (
+                EqParams::from_normalized(&from),
+                EqParams::from_normalized(&to),
+            );
+            let oracle = splatter_db(
+                &oracle_render(&input, &from, &to, PRE_ROLL + offset + ENGINE_LAG),
+                &window,
+            );
+            report += &format!("{case} {:<11} oracle {oracle:>7.1}", PARAMS[i].name);
+            for kernel in common::kernels() {
+                let mut engine = common::engine_with(kernel, FS, 1, &common::plain(start));
+                let mut buf = input.clone();
+                let (before, after) = buf.split_at_mut(PRE_ROLL + offset);
+                engine.process_interleaved(before);
+                engine.set_targets_ramped(&common::plain(end), SWEEP as u64);
+                engine.process_interleaved(after);
+                let out: Vec<f64> = buf.iter().map(|&v| v as f64).collect();
+                let e = splatter_db(&out, &window);
+                report += &format!("  {kernel:?} {e:>7.1}");
+                if e > oracle + ALLOWANCE_DB {
+                    failures.push(format!(
+                        "{case} {} {kernel:?}: {e:.1} dB > oracle {oracle:.1} dB + {ALLOWANCE_DB} dB",
+                        PARAMS[i].name
+                    ));
+                }
             }
+            report += "\n";
         }
-        report += "\n";
     }
     println!("{report}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -8,7 +8,7 @@
 //! reference the tests hold this one to.
 
 use super::fastmath;
-use super::kernel::{COEFFS, Cascade, Kernel, PER_STAGE};
+use super::kernel::{COEFFS, Cascade, Kernel, PER_STAGE, STAGES};
 use semantic_eq_model::{
     BAND_COUNT, BANDS, BandKind, BiquadCoeffs, MAX_FREQ_RATIO, NUM_PARAMS, PARAMS, SHELF_Q,
 };
@@ -186,13 +186,11 @@ impl Plan {
             *v = fastmath::tan(*v);
         }
         let mut c = Cascade::IDENTITY;
+        // A band at 0 dB gets its RBJ coefficients here (numerator equal to
+        // denominator: flat, to rounding); the engine swaps in an exact
+        // pass-through once it has been flat for a grid step (see
+        // `Cascade::settle_flat`).
         for (b, band) in BANDS.iter().enumerate() {
-            if e[8 + b] == 1.0 {
-                // 0 dB: an exact pass-through (Cascade::IDENTITY's stage), so
-                // a flat EQ returns its input bit for bit instead of leaving
-                // rounding residue where b and a should cancel.
-                continue;
-            }
             let q = if band.q_index.is_some() {
                 e[5 + b - 1]
             } else {
@@ -306,19 +304,30 @@ impl Plan {
                 BandKind::LowShelf => stage_lanes(BandKind::LowShelf, &k[b], &e[8 + b], &q),
                 BandKind::HighShelf => stage_lanes(BandKind::HighShelf, &k[b], &e[8 + b], &q),
             };
-            for (j, (row, new)) in c[b * PER_STAGE..][..PER_STAGE]
-                .iter_mut()
-                .zip(&stage)
-                .enumerate()
-            {
-                let identity = Cascade::IDENTITY.0[b * PER_STAGE + j];
-                for l in 0..L {
-                    // 0 dB: the exact pass-through, as in `cascade_generic`.
-                    row[l] = if e[8 + b][l] == 1.0 { identity } else { new[l] };
-                }
+            for (row, new) in c[b * PER_STAGE..][..PER_STAGE].iter_mut().zip(&stage) {
+                row.copy_from_slice(new);
             }
         }
         c[BAND_COUNT * PER_STAGE] = e[13];
+    }
+}
+
+/// [`Cascade::settle_flat`] for the first `lanes` lanes of a batch, in
+/// order (consecutive grid points).
+// Lanes index the inner arrays of coefficient-major rows.
+#[allow(clippy::needless_range_loop)]
+pub(crate) fn settle_flat_lanes(c: &mut GridCascades, lanes: usize, was_flat: &mut [bool; STAGES]) {
+    for l in 0..lanes {
+        for (s, was) in was_flat.iter_mut().enumerate() {
+            let k = s * PER_STAGE;
+            let flat = c[k + 1][l] == -c[k + 3][l] && c[k + 2][l] == -c[k + 4][l];
+            if flat && *was {
+                for j in 0..PER_STAGE {
+                    c[k + j][l] = Cascade::IDENTITY.0[k + j];
+                }
+            }
+            *was = flat;
+        }
     }
 }
 
@@ -384,6 +393,42 @@ mod tests {
         }
     }
 
+    /// A 0 dB band becomes the exact pass-through only on its second flat
+    /// grid point; a band that boosts or cuts never does.
+    #[test]
+    fn flat_bands_pass_through_after_one_flat_grid_step() {
+        let plan = Plan::new(48_000.0);
+        // Every gain at 0 dB (normalised 0.5) except bell 2's.
+        let mut n = [0.3; NUM_PARAMS];
+        for b in BANDS {
+            n[b.gain_index] = 0.5;
+        }
+        n[BANDS[2].gain_index] = 0.8;
+        let rbj = plan.cascade(Kernel::Scalar, &n, 1.0, 0.0);
+        let flat: Vec<bool> = (0..STAGES).map(|s| rbj.stage_is_flat(s)).collect();
+        assert_eq!(flat, [true, true, false, true, true]);
+        let stage = |c: &Cascade, s: usize| c.0[s * PER_STAGE..][..PER_STAGE].to_vec();
+        let identity = |s| stage(&Cascade::IDENTITY, s);
+        // RBJ's own 0 dB stage is not the pass-through.
+        assert_ne!(stage(&rbj, 0), identity(0));
+
+        let mut was = [false; STAGES];
+        let mut first = rbj;
+        first.settle_flat(&mut was);
+        assert_eq!(first, rbj, "the first flat grid point keeps RBJ");
+        assert_eq!(was, [true, true, false, true, true]);
+        let mut second = rbj;
+        second.settle_flat(&mut was);
+        for s in 0..STAGES {
+            let want = if s == 2 { stage(&rbj, s) } else { identity(s) };
+            assert_eq!(stage(&second, s), want, "stage {s}");
+        }
+        // The pass-through is flat too, so it stays.
+        let mut third = second;
+        third.settle_flat(&mut was);
+        assert_eq!(third, second);
+    }
+
     /// Eight grid points at once give each point's own cascade, bit for bit.
     #[test]
     #[allow(clippy::needless_range_loop)]
@@ -414,9 +459,16 @@ mod tests {
                 for k in Kernel::available() {
                     let mut got = [[0.0; GRID_LANES]; COEFFS];
                     plan.cascades(k, &v, &mut got);
+                    // The pass-through rule, lane after lane as grid point
+                    // after grid point, from an arbitrary history.
+                    let start = [round % 2 == 0, true, false, round % 3 == 0, true];
+                    let mut batch_flat = start;
+                    settle_flat_lanes(&mut got, GRID_LANES, &mut batch_flat);
+                    let mut single_flat = start;
                     for l in 0..GRID_LANES {
                         let n = std::array::from_fn(|p| v.norm[p][l]);
-                        let want = plan.cascade(k, &n, v.amount[l], v.output_db[l]);
+                        let mut want = plan.cascade(k, &n, v.amount[l], v.output_db[l]);
+                        want.settle_flat(&mut single_flat);
                         for (j, w) in want.0.iter().enumerate() {
                             assert_eq!(
                                 got[j][l].to_bits(),
@@ -425,6 +477,7 @@ mod tests {
                             );
                         }
                     }
+                    assert_eq!(batch_flat, single_flat);
                 }
             }
         }

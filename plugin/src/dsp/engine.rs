@@ -1,6 +1,6 @@
 //! [`EqEngine`]: five cascaded biquads per channel, driven by smoothed targets.
 
-use super::coeffs::{GRID_LANES, GridCascades, GridValues, Plan};
+use super::coeffs::{self, GRID_LANES, GridCascades, GridValues, Plan};
 use super::kernel::{self, Cascade, ChannelState, Interleaved, Kernel, Planar, Table};
 use super::skew;
 use super::smoother::Ramp;
@@ -192,6 +192,9 @@ pub struct EqEngine {
     /// cleared and copied on every batch).
     batch_values: GridValues,
     batch: GridCascades,
+    /// Which stages were flat at the last grid point (see
+    /// [`Cascade::settle_flat`]).
+    band_flat: [bool; kernel::STAGES],
 }
 
 impl EqEngine {
@@ -242,6 +245,7 @@ impl EqEngine {
             table: Box::default(),
             batch_values: GridValues::default(),
             batch: [[0.0; GRID_LANES]; kernel::COEFFS],
+            band_flat: [true; kernel::STAGES],
         };
         engine.set_smoothing_ms(DEFAULT_SMOOTHING_MS);
         engine.reset();
@@ -312,7 +316,10 @@ impl EqEngine {
         }
         self.state = [ChannelState::default(); MAX_CHANNELS];
         self.pairs = [skew::PairState::default(); MAX_CHANNELS / 2];
+        // Silent memory: a band flat from the start passes through exactly.
+        self.band_flat = [true; kernel::STAGES];
         self.seg_end = self.cascade_at(0);
+        self.seg_end.settle_flat(&mut self.band_flat);
         self.seg_start = self.seg_end;
         self.sk_end = skew::Layered::from_cascade(&self.seg_end);
         self.acc = skew::Acc::at(&self.sk_end);
@@ -358,7 +365,8 @@ impl EqEngine {
         if !self.dirty {
             return;
         }
-        let end = self.cascade_at(self.pos);
+        let mut end = self.cascade_at(self.pos);
+        end.settle_flat(&mut self.band_flat);
         self.dirty = self.ramps.iter().any(|r| r.moving_after(self.pos));
         if end != self.seg_end {
             self.moving = true;
@@ -589,7 +597,7 @@ impl EqEngine {
         // One grid point (a caller retargeting every grid step) costs less
         // on its own; both give the same bits (tested in `coeffs`).
         let values = &mut self.batch_values;
-        let one = match count {
+        let mut one = match count {
             0 => None,
             1 if retargets => Some(self.plan.cascade(
                 self.kernel,
@@ -603,9 +611,13 @@ impl EqEngine {
                     grid_values_avx512(&self.ramps, &at, values);
                 }
                 self.plan.cascades(self.kernel, values, &mut self.batch);
+                coeffs::settle_flat_lanes(&mut self.batch, count, &mut self.band_flat);
                 None
             }
         };
+        if let Some(c) = &mut one {
+            c.settle_flat(&mut self.band_flat);
+        }
         // The grid points that needed coefficients take the batch's, in order.
         let mut lane = 0;
         for (i, &need) in need.iter().enumerate().take(points) {
