@@ -1,6 +1,6 @@
 //! [`EqEngine`]: five cascaded biquads per channel, driven by smoothed targets.
 
-use super::coeffs::{self, GRID_LANES, GridCascades, GridValues, Plan};
+use super::coeffs::{GRID_LANES, GridCascades, GridValues, Plan};
 use super::kernel::{self, Cascade, ChannelState, Interleaved, Kernel, Planar, Table};
 use super::skew;
 use super::smoother::Ramp;
@@ -346,6 +346,11 @@ impl EqEngine {
         )
     }
 
+    /// The position where the last ramp arrives.
+    fn arrival(&self) -> u64 {
+        self.ramps.iter().map(Ramp::end).max().unwrap_or(0)
+    }
+
     fn cascade_at(&self, pos: u64) -> Cascade {
         let n: [f64; NUM_PARAMS] = std::array::from_fn(|i| self.ramps[i].value_at(pos));
         self.plan.cascade(
@@ -570,10 +575,14 @@ impl EqEngine {
         let mut at = [first; GRID_LANES];
         let mut need = [false; GRID_LANES];
         let mut count = 0;
+        // Where the last ramp arrives: a ramp still moves after `g` while
+        // `g` is before it (one comparison per grid point, not fifteen).
+        let mut arrival = self.arrival();
         for (i, need) in need.iter_mut().enumerate().take(points) {
             let g = first + (i * GRID) as u64;
             if let Some(Some(r)) = schedule.get(i) {
                 self.retarget_at(g, &r.targets, r.ramp_samples);
+                arrival = self.arrival();
             }
             if !self.dirty {
                 if retargets {
@@ -592,7 +601,7 @@ impl EqEngine {
                 values.output_db[count] = self.ramps[OUTPUT_SLOT].value_at(g);
             }
             count += 1;
-            self.dirty = self.ramps.iter().any(|r| r.moving_after(g));
+            self.dirty = g < arrival;
         }
         // One grid point (a caller retargeting every grid step) costs less
         // on its own; both give the same bits (tested in `coeffs`).
@@ -610,8 +619,13 @@ impl EqEngine {
                 if !retargets {
                     grid_values_avx512(&self.ramps, &at, values);
                 }
-                self.plan.cascades(self.kernel, values, &mut self.batch);
-                coeffs::settle_flat_lanes(&mut self.batch, count, &mut self.band_flat);
+                self.plan.cascades(
+                    self.kernel,
+                    values,
+                    &mut self.batch,
+                    count,
+                    &mut self.band_flat,
+                );
                 None
             }
         };

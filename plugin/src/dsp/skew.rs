@@ -183,6 +183,7 @@ impl Queue {
 /// segment each stage is in, in the registers' lane order. Shared by every
 /// channel pair, which all replay the same sequence.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(align(64))]
 pub(crate) struct Acc {
     ca: [[f64; 8]; PER_STAGE],
     cb: [[f64; 4]; PER_STAGE],
@@ -218,6 +219,7 @@ impl Acc {
 /// outputs, but keeping them as inputs spares the permutes that would
 /// rebuild them.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[repr(align(64))]
 pub(crate) struct PairState {
     ya: [[f64; 8]; 2],
     xa: [[f64; 8]; 2],

@@ -82,6 +82,11 @@ impl Ramp {
         pos < self.end
     }
 
+    /// The position where the ramp arrives (still moving before it).
+    pub fn end(&self) -> u64 {
+        self.end
+    }
+
     /// Whether the value changes anywhere between positions `from` and
     /// `to` (`from <= to`).
     pub fn moving_within(&self, from: u64, to: u64) -> bool {
