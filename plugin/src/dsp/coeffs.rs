@@ -8,7 +8,7 @@
 //! reference the tests hold this one to.
 
 use super::fastmath;
-use super::kernel::{COEFFS, Cascade, Kernel, PER_STAGE, STAGES};
+use super::kernel::{COEFFS, Cascade, Kernel, PER_STAGE, STAGES, flat_stage};
 use semantic_eq_model::{
     BAND_COUNT, BANDS, BandKind, BiquadCoeffs, MAX_FREQ_RATIO, NUM_PARAMS, PARAMS, SHELF_Q,
 };
@@ -347,7 +347,7 @@ impl Plan {
             }
             let mut flat = [false; L];
             for l in 0..L {
-                flat[l] = stage[1][l] == -stage[3][l] && stage[2][l] == -stage[4][l];
+                flat[l] = flat_stage(stage[1][l], stage[2][l], stage[3][l], stage[4][l]);
             }
             let mut swap = [false; L];
             for l in 0..L {

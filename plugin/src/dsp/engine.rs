@@ -372,7 +372,7 @@ impl EqEngine {
         }
         let mut end = self.cascade_at(self.pos);
         end.settle_flat(&mut self.band_flat);
-        self.dirty = self.ramps.iter().any(|r| r.moving_after(self.pos));
+        self.dirty = self.pos < self.arrival();
         if end != self.seg_end {
             self.moving = true;
             self.step = Cascade::step_towards(&self.seg_start, &end, GRID);

@@ -88,6 +88,13 @@ impl Kernel {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Cascade(pub [f64; COEFFS]);
 
+/// A stage `[b0, b1, b2, −a1, −a2]` is flat when `b1 = a1` and `b2 = a2`
+/// (see [`Cascade::stage_is_flat`]).
+#[inline(always)]
+pub(crate) fn flat_stage(b1: f64, b2: f64, neg_a1: f64, neg_a2: f64) -> bool {
+    b1 == -neg_a1 && b2 == -neg_a2
+}
+
 impl Cascade {
     pub const IDENTITY: Self = {
         let mut c = [0.0; COEFFS];
@@ -106,7 +113,7 @@ impl Cascade {
     /// `b1` always equals its `a1`; `b2 = a2` only at 0 dB.
     pub fn stage_is_flat(&self, s: usize) -> bool {
         let c = &self.0[s * PER_STAGE..][..PER_STAGE];
-        c[1] == -c[3] && c[2] == -c[4]
+        flat_stage(c[1], c[2], c[3], c[4])
     }
 
     /// Swaps each flat stage that was flat at the previous grid point too

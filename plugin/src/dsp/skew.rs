@@ -670,17 +670,20 @@ mod x86 {
                 // gathers their gain lanes), the rest one by one.
                 let mut k = DEPTH.saturating_sub(t).min(len);
                 let ys = yout.as_ptr() as *const f64;
+                // Steps k..k + 4, their gain lanes in `idx`'s order, as f32.
+                let four = |k: usize, idx: __m512i| {
+                    let (lo, hi) = (
+                        _mm512_loadu_pd(ys.add(4 * k)),
+                        _mm512_loadu_pd(ys.add(4 * k + 8)),
+                    );
+                    _mm512_cvtpd_ps(_mm512_permutex2var_pd(lo, idx, hi))
+                };
                 match (stereo, planar) {
                     (Some(p), _) => {
                         // [L, R] of each frame in turn.
                         let idx = _mm512_set_epi64(15, 13, 11, 9, 7, 5, 3, 1);
                         while k + 4 <= len {
-                            let (lo, hi) = (
-                                _mm512_loadu_pd(ys.add(4 * k)),
-                                _mm512_loadu_pd(ys.add(4 * k + 8)),
-                            );
-                            let f = _mm512_cvtpd_ps(_mm512_permutex2var_pd(lo, idx, hi));
-                            _mm256_storeu_ps(p.add(2 * (t + k - DEPTH)), f);
+                            _mm256_storeu_ps(p.add(2 * (t + k - DEPTH)), four(k, idx));
                             k += 4;
                         }
                     }
@@ -688,11 +691,7 @@ mod x86 {
                         // The four L, then the four R.
                         let idx = _mm512_set_epi64(15, 11, 7, 3, 13, 9, 5, 1);
                         while k + 4 <= len {
-                            let (lo, hi) = (
-                                _mm512_loadu_pd(ys.add(4 * k)),
-                                _mm512_loadu_pd(ys.add(4 * k + 8)),
-                            );
-                            let f = _mm512_cvtpd_ps(_mm512_permutex2var_pd(lo, idx, hi));
+                            let f = four(k, idx);
                             let i = t + k - DEPTH;
                             _mm_storeu_ps(l.add(i), _mm256_castps256_ps128(f));
                             _mm_storeu_ps(r.add(i), _mm256_extractf128_ps::<1>(f));
