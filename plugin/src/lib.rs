@@ -176,6 +176,12 @@ impl Plugin for SemanticEq {
     ];
 
     const SAMPLE_ACCURATE_AUTOMATION: bool = true;
+    /// Parameter events one host block can carry without nice-plug growing
+    /// its queue on the audio thread (an allocation): every parameter
+    /// changing on every sample of a 2048-sample block (29 × 2048 = 59 392;
+    /// Steinberg's validator sends 29 × 1024). The queue's memory is only
+    /// touched, and so only resident, as far as a host fills it.
+    const INPUT_EVENT_CAPACITY: usize = 64 * 1024;
 
     type SysExMessage = ();
     type BackgroundTask = Task;
@@ -303,6 +309,13 @@ impl Plugin for SemanticEq {
         self.receive_model();
         self.sync();
         if let Some(p) = self.processor.as_mut() {
+            // Values that arrive with the first sample after `activate` or
+            // `reset` (a host's initial state, a bounce's start) apply at
+            // once, as the ones that arrived before did; only later moves
+            // glide. `semantic-eq render` starts the same way.
+            if p.position() == 0 {
+                p.reset();
+            }
             p.process_planar(buffer.as_slice());
             // Only while the editor is open; a triple-buffer write of a
             // `Copy` value, no allocation or lock.

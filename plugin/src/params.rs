@@ -304,8 +304,21 @@ impl Default for ManualParams {
     }
 }
 
+// Value texts. Hosts show them and parse typed values back with the
+// `parse_*` functions. pedalboard (and scripts like it) decides from the
+// texts whether a parameter is a number: each text must read as a number,
+// optionally followed by a common unit ("%", "dB", "Hz", "kHz"), with any
+// word in the parameter's unit label. A non-finite value (a host may ask
+// for the text of NaN) shows as a number too, never as "NaN".
+
+/// `v`, or 0 for NaN; infinities stay, for the callers to clamp.
+fn finite_or_zero(v: f32) -> f32 {
+    if v.is_nan() { 0.0 } else { v }
+}
+
 /// "85 Hz", "1.25 kHz".
 pub fn format_hz(v: f32) -> String {
+    let v = finite_or_zero(v).clamp(0.0, 1.0e6);
     if v < 1000.0 {
         format!("{v:.0} Hz")
     } else {
@@ -325,9 +338,9 @@ pub fn parse_hz(s: &str) -> Option<f32> {
     v.is_finite().then_some(v)
 }
 
-/// "Q 0.71".
+/// "0.71".
 pub fn format_q(v: f32) -> String {
-    format!("{v:.2}")
+    format!("{:.2}", finite_or_zero(v).clamp(0.0, 1.0e3))
 }
 
 /// "0.71", "Q 0.71" → Q.
@@ -343,41 +356,59 @@ pub fn parse_q(s: &str) -> Option<f32> {
 
 /// "+30 %", "−50 %": a morph position as a percentage of the line.
 pub fn format_morph(v: f32) -> String {
-    format!("{:.0} %", v * 100.0)
+    format_percent(v)
 }
 
-/// "40 % warm", "centre", "65 % bright".
-pub fn format_x(v: f32) -> String {
-    let pct = (v.abs() * 100.0).round();
-    if pct < 1.0 {
-        "centre".to_string()
-    } else if v < 0.0 {
-        format!("{pct:.0} % warm")
+/// The unit label of the warm ↔ bright parameter: its text is a signed
+/// percentage towards bright ("+30", "-30"), which a host shows as
+/// "+30 % bright" and "-30 % bright" (30 % warm).
+pub const X_UNIT: &str = " % bright";
+/// The unit label of the y parameter (see [`X_UNIT`]).
+pub const Y_UNIT: &str = " % full";
+
+/// A bipolar −1..1 value as a signed whole percentage, the text hosts show
+/// in front of [`X_UNIT`] or [`Y_UNIT`]: "+30", "0", "-100".
+pub fn format_signed_percent(v: f32) -> String {
+    let pct = (finite_or_zero(v).clamp(-1.0, 1.0) * 100.0).round();
+    if pct == 0.0 {
+        "0".to_string()
     } else {
-        format!("{pct:.0} % bright")
+        format!("{pct:+.0}")
     }
 }
 
-/// Inverse of [`format_x`]; also takes plain numbers (−1..1).
+/// "40 % warm", "centre", "65 % bright": the editor's words for x.
+pub fn format_x(v: f32) -> String {
+    format_bipolar_words(v, "warm", "bright")
+}
+
+/// A host's text for x back to x: "+30", "-30 % bright", "30 % warm",
+/// "30% bright", "centre". A bare number is a percentage, as the text
+/// shows it.
 pub fn parse_x(s: &str) -> Option<f32> {
     parse_bipolar(s, "warm", "bright")
 }
 
-/// "30 % thin", "centre", "30 % full".
+/// "30 % thin", "centre", "30 % full": the editor's words for y.
 pub fn format_y(v: f32) -> String {
+    format_bipolar_words(v, Y_ENDS.0, Y_ENDS.1)
+}
+
+/// Inverse of [`format_signed_percent`] with [`Y_UNIT`], as [`parse_x`].
+pub fn parse_y(s: &str) -> Option<f32> {
+    parse_bipolar(s, Y_ENDS.0, Y_ENDS.1)
+}
+
+fn format_bipolar_words(v: f32, neg: &str, pos: &str) -> String {
+    let v = finite_or_zero(v).clamp(-1.0, 1.0);
     let pct = (v.abs() * 100.0).round();
     if pct < 1.0 {
         "centre".to_string()
     } else if v < 0.0 {
-        format!("{pct:.0} % {}", Y_ENDS.0)
+        format!("{pct:.0} % {neg}")
     } else {
-        format!("{pct:.0} % {}", Y_ENDS.1)
+        format!("{pct:.0} % {pos}")
     }
-}
-
-/// Inverse of [`format_y`].
-pub fn parse_y(s: &str) -> Option<f32> {
-    parse_bipolar(s, Y_ENDS.0, Y_ENDS.1)
 }
 
 fn parse_bipolar(s: &str, neg: &str, pos: &str) -> Option<f32> {
@@ -390,7 +421,7 @@ fn parse_bipolar(s: &str, neg: &str, pos: &str) -> Option<f32> {
     } else if let Some(n) = t.strip_suffix(pos) {
         (n, 1.0)
     } else {
-        return t.parse::<f32>().ok().filter(|v| v.is_finite());
+        (t.as_str(), 1.0)
     };
     let n = num.trim().trim_end_matches('%').trim();
     let v = n.parse::<f32>().ok()? / 100.0 * sign;
@@ -399,7 +430,7 @@ fn parse_bipolar(s: &str, neg: &str, pos: &str) -> Option<f32> {
 
 /// A factor shown as a whole percentage ("150 %").
 pub fn format_percent(v: f32) -> String {
-    format!("{:.0} %", v * 100.0)
+    format!("{:.0} %", finite_or_zero(v).clamp(-1.0e3, 1.0e3) * 100.0)
 }
 
 /// "150 %", "150%" or "150" → 1.5.
@@ -410,7 +441,7 @@ pub fn parse_percent(s: &str) -> Option<f32> {
 
 /// "+3.5 dB".
 pub fn format_db(v: f32) -> String {
-    format!("{v:+.1} dB")
+    format!("{:+.1} dB", finite_or_zero(v).clamp(-1.0e3, 1.0e3))
 }
 
 /// "+3.5 dB", "-2", "4dB" → dB.
@@ -432,10 +463,12 @@ impl Default for SemanticEqParams {
         };
         Self {
             x: FloatParam::new("Warm ↔ Bright", 0.0, bipolar)
-                .with_value_to_string(Arc::new(format_x))
+                .with_unit(X_UNIT)
+                .with_value_to_string(Arc::new(format_signed_percent))
                 .with_string_to_value(Arc::new(parse_x)),
             y: FloatParam::new(Y_NAME, 0.0, bipolar)
-                .with_value_to_string(Arc::new(format_y))
+                .with_unit(Y_UNIT)
+                .with_value_to_string(Arc::new(format_signed_percent))
                 .with_string_to_value(Arc::new(parse_y)),
             amount: FloatParam::new("Amount", 1.0, FloatRange::Linear { min: 0.0, max: 2.0 })
                 .with_value_to_string(Arc::new(format_percent))
@@ -479,25 +512,122 @@ mod tests {
     use super::*;
 
     #[test]
-    fn x_reads_as_warm_or_bright() {
+    fn x_reads_as_warm_or_bright_in_the_editor() {
         assert_eq!(format_x(-0.4), "40 % warm");
         assert_eq!(format_x(0.0), "centre");
         assert_eq!(format_x(0.004), "centre");
         assert_eq!(format_x(0.65), "65 % bright");
+        assert_eq!(format_x(f32::NAN), "centre");
         for v in [-1.0, -0.4, 0.0, 0.65, 1.0] {
             assert_eq!(parse_x(&format_x(v)), Some(v), "{v}");
         }
         assert_eq!(parse_x("25% Warm"), Some(-0.25));
-        assert_eq!(parse_x("-0.5"), Some(-0.5));
         assert_eq!(parse_x("warmish"), None);
         assert_eq!(parse_x("NaN"), None);
     }
 
     #[test]
-    fn y_percent_and_db_round_trip() {
-        for v in [-1.0, -0.3, 0.0, 0.3, 1.0] {
-            assert_eq!(parse_y(&format_y(v)), Some(v));
+    fn host_texts_of_x_and_y_are_signed_percentages_with_a_unit() {
+        let p = SemanticEqParams::default();
+        // What a host shows: the text, then the unit label.
+        assert_eq!(p.x.normalized_value_to_string(0.65, true), "+30 % bright");
+        assert_eq!(p.x.normalized_value_to_string(0.35, false), "-30");
+        assert_eq!(p.x.normalized_value_to_string(0.5, false), "0");
+        assert_eq!(p.y.normalized_value_to_string(1.0, true), "+100 % full");
+        // Typed back in any of the forms a host or a script may send:
+        // the full text, the number alone (a percentage, as shown), or
+        // the editor's words.
+        for (typed, x) in [
+            ("+30 % bright", 0.3),
+            ("30 % bright", 0.3),
+            ("30% bright", 0.3),
+            ("30", 0.3),
+            ("30.0", 0.3),
+            ("-30", -0.3),
+            ("30 % warm", -0.3),
+            ("centre", 0.0),
+            ("0.3", 0.003),
+        ] {
+            let n = p.x.string_to_normalized_value(typed).unwrap();
+            assert!((p.x.preview_plain(n) - x).abs() < 1e-6, "{typed}");
         }
+        assert_eq!(p.y.string_to_normalized_value("-50 % full"), Some(0.25));
+        assert_eq!(p.y.string_to_normalized_value("50 % thin"), Some(0.25));
+        for v in [-1.0, -0.37, 0.0, 0.42, 1.0] {
+            let shown = format_signed_percent(v);
+            assert_eq!(parse_x(&shown), Some(v), "{shown}");
+        }
+    }
+
+    #[test]
+    fn no_text_shows_nan_or_infinity() {
+        for v in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            for text in [
+                format_signed_percent(v),
+                format_x(v),
+                format_y(v),
+                format_db(v),
+                format_hz(v),
+                format_q(v),
+                format_percent(v),
+                format_morph(v),
+            ] {
+                let t = text.to_lowercase();
+                assert!(!t.contains("nan") && !t.contains("inf"), "{v}: {text}");
+            }
+        }
+        assert_eq!(format_signed_percent(f32::NAN), "0");
+        assert_eq!(format_signed_percent(f32::INFINITY), "+100");
+        assert_eq!(format_db(f32::NAN), "+0.0 dB");
+    }
+
+    /// pedalboard's rule (`looks_like_float` in its `_pedalboard.py`): a
+    /// parameter is a number if every text, with common unit suffixes
+    /// stripped, parses as a float. Checked on the texts of 1001 evenly
+    /// spaced values, as pedalboard samples them.
+    #[test]
+    fn every_continuous_parameter_reads_as_a_number() {
+        fn looks_like_float(text: &str) -> bool {
+            let mut t = text.trim().to_lowercase();
+            if let Some(k) = t.strip_suffix("khz") {
+                return k.trim().parse::<f64>().is_ok();
+            }
+            loop {
+                let before = t.len();
+                for suffix in ["%", "x", "*", ",", ".", "hz", "ms", "db", "sec"] {
+                    if let Some(rest) = t.strip_suffix(suffix) {
+                        t = rest.trim().to_string();
+                    }
+                }
+                if t.len() == before {
+                    break;
+                }
+            }
+            t.parse::<f64>().is_ok()
+        }
+        let p = SemanticEqParams::default();
+        let mut checked = 0;
+        for (id, ptr, _) in p.param_map() {
+            use nice_plug::params::internals::ParamPtr;
+            if !matches!(ptr, ParamPtr::FloatParam(_)) {
+                continue;
+            }
+            for i in 0..=1000 {
+                // SAFETY: `ptr` points into `p`, which is alive.
+                let text = unsafe { ptr.normalized_value_to_string(i as f32 / 1000.0, false) };
+                assert!(looks_like_float(&text), "{id}: {text:?}");
+            }
+            checked += 1;
+        }
+        assert_eq!(
+            checked,
+            6 + 13,
+            "x, y, amount, out, mix, morph and the 13 manual ones"
+        );
+    }
+
+    #[test]
+    fn percent_and_db_round_trip() {
         assert_eq!(format_percent(1.5), "150 %");
         assert_eq!(parse_percent("150 %"), Some(1.5));
         assert_eq!(format_db(-3.25), "-3.2 dB");

@@ -13,67 +13,20 @@ use clack_extensions::params::ParamInfoFlags;
 use clack_extensions::render::{PluginRender, RenderMode};
 use clack_extensions::state::PluginState;
 use clack_host::prelude::*;
-use host::{Event, PLUGIN_ID, id_of, params, process, workspace_root};
+use host::{Event, PLUGIN_ID, id_of, params, process};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use semantic_eq::cli::render::{RenderOptions, render};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
-use std::time::SystemTime;
 
 // --- the bundle -----------------------------------------------------------------
-
-fn newest_source(dir: &Path) -> SystemTime {
-    let mut newest = SystemTime::UNIX_EPOCH;
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            let t = if p.is_dir() {
-                newest_source(&p)
-            } else {
-                e.metadata().and_then(|m| m.modified()).unwrap_or(newest)
-            };
-            newest = newest.max(t);
-        }
-    }
-    newest
-}
 
 /// The built plug-in, (re)built once per test run if missing or stale.
 fn bundle() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let root = workspace_root();
-        let path = root.join("target/bundled/Semantic EQ.clap");
-        let built = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-        let sources = ["plugin/src", "model/src", "assets", "Cargo.lock"]
-            .iter()
-            .map(|d| {
-                let p = root.join(d);
-                if p.is_dir() {
-                    newest_source(&p)
-                } else {
-                    p.metadata()
-                        .and_then(|m| m.modified())
-                        .unwrap_or(SystemTime::UNIX_EPOCH)
-                }
-            })
-            .max()
-            .unwrap();
-        if built.is_none_or(|b| b < sources) {
-            eprintln!("building the bundle: cargo xtask bundle semantic-eq --release");
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["xtask", "bundle", "semantic-eq", "--release"])
-                .current_dir(&root)
-                .status()
-                .expect("run cargo xtask");
-            assert!(status.success(), "cargo xtask bundle failed");
-        }
-        path
-    })
+    PATH.get_or_init(semantic_eq_tests::bundle::clap_bundle)
 }
 
 fn entry() -> &'static PluginEntry {
@@ -243,6 +196,84 @@ fn an_automated_x_sweep_equals_semantic_eq_render_bit_for_bit() {
         );
         assert!(hosted != input, "the sweep should change the sound");
     }
+}
+
+/// A host's values at the first sample after activation (its session
+/// state, a bounce's start) apply at once, so the hosted output equals a
+/// static render from sample 0: no glide from the defaults. A later move
+/// still glides, exactly as `semantic-eq render` glides it.
+#[test]
+fn values_at_the_first_sample_apply_at_once_and_later_moves_glide() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inp, outp, csv) = (
+        dir.path().join("in.wav"),
+        dir.path().join("out.wav"),
+        dir.path().join("x.csv"),
+    );
+    let sample_rate = 48_000u32;
+    let frames = 24_000;
+    let input = pink(frames, 21);
+    write_wav(&inp, sample_rate, &input);
+    let mut inst = instance();
+    let (x, y) = (
+        id_of(&mut inst, "Warm ↔ Bright"),
+        id_of(&mut inst, "Thin ↔ Full"),
+    );
+    // Normalised 0.75 and 0.375 are x = 0.5 and y = -0.25 exactly in f32.
+    let start: Vec<Event> = vec![(0, x, 0.75), (0, y, 0.375)];
+    let hosted = process(&mut inst, f64::from(sample_rate), &input, &start, &[512]);
+    render(&RenderOptions {
+        x: 0.5,
+        y: -0.25,
+        float: true,
+        quiet: true,
+        ..RenderOptions::new(inp.clone(), outp.clone())
+    })
+    .expect("render");
+    let fixed = read_wav(&outp, 2);
+    assert_eq!(
+        first_difference(&hosted, &fixed),
+        None,
+        "the hosted start glides instead of matching the static render"
+    );
+
+    // The same start, then x moves at frame 12 000.
+    let mut moved = start.clone();
+    moved.push((12_000, x, 0.25));
+    let hosted_move = process(
+        &mut instance(),
+        f64::from(sample_rate),
+        &input,
+        &moved,
+        &[512],
+    );
+    std::fs::write(&csv, "sample,x,y\n0,0.5,-0.25\n12000,-0.5,-0.25\n").unwrap();
+    render(&RenderOptions {
+        automation: Some(csv.clone()),
+        float: true,
+        quiet: true,
+        ..RenderOptions::new(inp.clone(), outp.clone())
+    })
+    .expect("render");
+    assert!(bits(&hosted_move) == bits(&read_wav(&outp, 2)));
+    // It glides: the first samples after the move are still those of the
+    // old setting, bit for bit, where a jump would change them at once.
+    let first = first_difference(&hosted_move, &hosted);
+    assert!(
+        first.is_some_and(|f| f >= 12_000),
+        "first change at {first:?}"
+    );
+    let after = |a: &[Vec<f32>], b: &[Vec<f32>], range: std::ops::Range<usize>| {
+        range
+            .map(|i| (a[0][i] - b[0][i]).abs())
+            .fold(0.0f32, f32::max)
+    };
+    let early = after(&hosted_move, &hosted, 12_000..12_048);
+    let late = after(&hosted_move, &hosted, 13_500..14_000);
+    assert!(
+        early < late / 10.0,
+        "no glide: {early:e} in the first 1 ms after the move, {late:e} 30 ms on"
+    );
 }
 
 #[test]

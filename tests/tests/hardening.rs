@@ -41,59 +41,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-// --- the bundle (as in clap_host.rs) ----------------------------------------------------
-
-fn newest_source(dir: &Path) -> SystemTime {
-    let mut newest = SystemTime::UNIX_EPOCH;
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let p = e.path();
-            let t = if p.is_dir() {
-                newest_source(&p)
-            } else {
-                e.metadata().and_then(|m| m.modified()).unwrap_or(newest)
-            };
-            newest = newest.max(t);
-        }
-    }
-    newest
-}
+// --- the bundle -----------------------------------------------------------------
 
 /// The built plug-in, (re)built once per test run if missing or stale.
 fn bundle() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let root = workspace_root();
-        let path = root.join("target/bundled/Semantic EQ.clap");
-        let built = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-        let sources = ["plugin/src", "model/src", "assets", "Cargo.lock"]
-            .iter()
-            .map(|d| {
-                let p = root.join(d);
-                if p.is_dir() {
-                    newest_source(&p)
-                } else {
-                    p.metadata()
-                        .and_then(|m| m.modified())
-                        .unwrap_or(SystemTime::UNIX_EPOCH)
-                }
-            })
-            .max()
-            .unwrap();
-        if built.is_none_or(|b| b < sources) {
-            eprintln!("building the bundle: cargo xtask bundle semantic-eq --release");
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["xtask", "bundle", "semantic-eq", "--release"])
-                .current_dir(&root)
-                .status()
-                .expect("run cargo xtask");
-            assert!(status.success(), "cargo xtask bundle failed");
-        }
-        path
-    })
+    PATH.get_or_init(semantic_eq_tests::bundle::clap_bundle)
 }
 
 /// The plug-in under test: `$SEMANTIC_EQ_HARDENING_PLUGIN` if set (how a

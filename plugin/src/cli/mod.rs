@@ -276,7 +276,7 @@ Examples:
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// Input WAV: 16, 24 or 32-bit integer or 32-bit float, 1 to 8 channels,
-    /// 22050 to 384000 Hz.
+    /// 1000 to 1536000 Hz.
     #[arg(value_name = "IN.wav")]
     pub input: PathBuf,
 

@@ -260,10 +260,13 @@ impl Controls {
         for (i, v) in self.statics.0.into_iter().enumerate() {
             self.pass(&mut p, i, v);
         }
-        // `time_s` files start at their time-0 values; `sample` rows are
-        // changes, and apply from sample 0 on like a host's first events.
-        if self.automation.as_ref().map(Automation::timing) == Some(Timing::Seconds) {
-            self.apply_ramps(&mut p, 0, 0);
+        // `time_s` files start at their time-0 values; `sample` rows at
+        // sample 0 apply at once, as a host's events at the first sample
+        // do in the plug-in. Later rows glide.
+        match self.automation.as_ref().map(Automation::timing) {
+            Some(Timing::Seconds) => self.apply_ramps(&mut p, 0, 0),
+            Some(Timing::Samples) => self.apply_events(&mut p),
+            None => {}
         }
         p.reset();
         Ok(p)

@@ -403,7 +403,9 @@ mod tests {
     #[test]
     fn tan_form_matches_cookbook() {
         let kinds = [BandKind::LowShelf, BandKind::Bell, BandKind::HighShelf];
-        for &fs in &[22_050.0, 44_100.0, 48_000.0, 96_000.0, 384_000.0] {
+        for &fs in &[
+            1_000.0, 8_000.0, 22_050.0, 44_100.0, 48_000.0, 96_000.0, 768_000.0,
+        ] {
             for kind in kinds {
                 for &gain_db in &[-24.0, -12.0, -3.0, 0.0, 0.5, 7.0, 12.0, 24.0] {
                     for &freq_hz in &[22.0, 100.0, 1000.0, 5000.0, 12_000.0, 20_000.0] {
@@ -432,6 +434,47 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// At every supported sample rate, from 1 kHz to 1.536 MHz, every band
+    /// at the ends of its ranges (and beyond Nyquist, where the clamp
+    /// applies) has both poles inside the unit circle (the stability
+    /// triangle: |a2| < 1 and |a1| < 1 + a2), with a margin.
+    #[test]
+    fn every_band_is_stable_at_every_supported_rate() {
+        let kinds = [BandKind::LowShelf, BandKind::Bell, BandKind::HighShelf];
+        let mut worst_radius = 0.0f64;
+        for &fs in &[
+            1_000.0,
+            8_000.0,
+            11_025.0,
+            16_000.0,
+            48_000.0,
+            768_000.0,
+            1_536_000.0,
+        ] {
+            for kind in kinds {
+                for &gain_db in &[-48.0, -24.0, 0.0, 24.0, 48.0] {
+                    for &freq_hz in &[20.0, 440.0, 0.45 * fs, 20_000.0, 40_000.0] {
+                        for &q in &[0.1, SHELF_Q, 10.0] {
+                            let c = stage_coeffs(kind, gain_db, freq_hz, q, fs);
+                            let ctx = format!("{kind:?} {gain_db} dB {freq_hz} Hz Q {q} at {fs}");
+                            assert!(c.a2.abs() < 1.0 && c.a1.abs() < 1.0 + c.a2, "{ctx}: {c:?}");
+                            // Largest pole radius: sqrt(a2) for complex poles.
+                            let disc = c.a1 * c.a1 - 4.0 * c.a2;
+                            let r = if disc < 0.0 {
+                                c.a2.sqrt()
+                            } else {
+                                (c.a1.abs() + disc.sqrt()) / 2.0
+                            };
+                            assert!(r < 1.0 - 1e-9, "{ctx}: pole radius {r}");
+                            worst_radius = worst_radius.max(r);
+                        }
+                    }
+                }
+            }
+        }
+        println!("largest pole radius over all rates and extremes: {worst_radius:.9}");
     }
 
     /// A 0 dB band becomes the exact pass-through only on its second flat
@@ -481,7 +524,7 @@ mod tests {
             s ^= s << 17;
             (s >> 11) as f64 / (1u64 << 53) as f64
         };
-        for &fs in &[22_050.0, 44_100.0, 48_000.0, 384_000.0] {
+        for &fs in &[1_000.0, 8_000.0, 44_100.0, 48_000.0, 768_000.0] {
             let plan = Plan::new(fs);
             for round in 0..50 {
                 let mut v = GridValues::default();

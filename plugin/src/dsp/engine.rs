@@ -11,8 +11,12 @@ use semantic_eq_model::{EqParams, NUM_PARAMS, PARAMS};
 pub const GRID: usize = 32;
 /// Most channels one engine processes.
 pub const MAX_CHANNELS: usize = 8;
-/// Supported sample rates, Hz.
-pub const SAMPLE_RATE_RANGE_HZ: (f64, f64) = (22_050.0, 384_000.0);
+/// Supported sample rates, Hz: from telephone-band and game audio (8 kHz
+/// and below) to twice 768 kHz (Steinberg's validator probes 1 234 567.8
+/// Hz). Band frequencies are clamped below 0.45·fs, so at low rates the
+/// upper bands sit under Nyquist, and every filter stays stable across the
+/// range (tested in `coeffs`).
+pub const SAMPLE_RATE_RANGE_HZ: (f64, f64) = (1_000.0, 1_536_000.0);
 /// Default time for a target change to take full effect.
 pub const DEFAULT_SMOOTHING_MS: f64 = 20.0;
 /// `amount` range: 0 = flat, 1 = the EQ as set, 2 = twice every gain.
@@ -37,7 +41,7 @@ const SLOTS: usize = NUM_PARAMS + 2;
 pub enum EngineError {
     #[error("{0} channels are not supported (1 to {MAX_CHANNELS})")]
     Channels(usize),
-    #[error("a sample rate of {0} Hz is not supported (22050 to 384000)")]
+    #[error("a sample rate of {0} Hz is not supported (1000 to 1536000)")]
     SampleRate(f64),
 }
 
@@ -702,10 +706,13 @@ mod tests {
             EqEngine::new(48_000.0, 9).unwrap_err(),
             EngineError::Channels(9)
         );
-        assert!(EqEngine::new(8_000.0, 2).is_err());
+        assert!(EqEngine::new(999.0, 2).is_err());
+        assert!(EqEngine::new(1_536_001.0, 2).is_err());
         assert!(EqEngine::new(f64::NAN, 2).is_err());
-        assert!(EqEngine::new(22_050.0, 1).is_ok());
-        assert!(EqEngine::new(384_000.0, 8).is_ok());
+        assert!(EqEngine::new(1_000.0, 1).is_ok());
+        assert!(EqEngine::new(8_000.0, 2).is_ok());
+        assert!(EqEngine::new(768_000.0, 8).is_ok());
+        assert!(EqEngine::new(1_234_567.8, 2).is_ok());
     }
 
     #[test]
