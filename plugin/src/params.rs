@@ -359,6 +359,14 @@ pub fn format_morph(v: f32) -> String {
     format_percent(v)
 }
 
+/// The host-facing names of x and y. A host shows a parameter as name,
+/// value text, unit ("Warm ↔ +30 % bright"), and pedalboard names it from
+/// name and unit together (`warm_bright`, `thin_full`), so the names hold
+/// only the axes' first ends and the units the second ends.
+pub const X_HOST_NAME: &str = "Warm ↔";
+/// See [`X_HOST_NAME`].
+pub const Y_HOST_NAME: &str = "Thin ↔";
+
 /// The unit label of the warm ↔ bright parameter: its text is a signed
 /// percentage towards bright ("+30", "-30"), which a host shows as
 /// "+30 % bright" and "-30 % bright" (30 % warm).
@@ -462,11 +470,11 @@ impl Default for SemanticEqParams {
             max: 1.0,
         };
         Self {
-            x: FloatParam::new("Warm ↔ Bright", 0.0, bipolar)
+            x: FloatParam::new(X_HOST_NAME, 0.0, bipolar)
                 .with_unit(X_UNIT)
                 .with_value_to_string(Arc::new(format_signed_percent))
                 .with_string_to_value(Arc::new(parse_x)),
-            y: FloatParam::new(Y_NAME, 0.0, bipolar)
+            y: FloatParam::new(Y_HOST_NAME, 0.0, bipolar)
                 .with_unit(Y_UNIT)
                 .with_value_to_string(Arc::new(format_signed_percent))
                 .with_string_to_value(Arc::new(parse_y)),

@@ -126,7 +126,7 @@ fn host_everything() {
     let input: Vec<Vec<f32>> = (0..2)
         .map(|_| (0..48_000).map(|_| rng.random_range(-0.5..0.5)).collect())
         .collect();
-    let x = p["Warm ↔ Bright"].0;
+    let x = p["Warm ↔"].0;
     let mut loaded = false;
     let out = process_with(
         &mut inst,
