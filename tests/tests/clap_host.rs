@@ -198,29 +198,21 @@ fn an_automated_x_sweep_equals_semantic_eq_render_bit_for_bit() {
 #[test]
 fn values_at_the_first_sample_apply_at_once_and_later_moves_glide() {
     let dir = tempfile::tempdir().unwrap();
-    let (inp, outp, csv) = (
-        dir.path().join("in.wav"),
-        dir.path().join("out.wav"),
-        dir.path().join("x.csv"),
-    );
     let sample_rate = 48_000u32;
     let frames = 24_000;
     let input = pink(frames, 21);
-    write_wav(&inp, sample_rate, &input);
     let mut inst = instance();
     let (x, y) = (id_of(&mut inst, "Warm ↔"), id_of(&mut inst, "Thin ↔"));
     // Normalised 0.75 and 0.375 are x = 0.5 and y = -0.25 exactly in f32.
     let start: Vec<Event> = vec![(0, x, 0.75), (0, y, 0.375)];
     let hosted = process(&mut inst, f64::from(sample_rate), &input, &start, &[512]);
-    render(&RenderOptions {
+    // A static render: the same values, no automation.
+    let fixed = render_with(dir.path(), sample_rate, &input, "", |o| RenderOptions {
         x: 0.5,
         y: -0.25,
-        float: true,
-        quiet: true,
-        ..RenderOptions::new(inp.clone(), outp.clone())
-    })
-    .expect("render");
-    let fixed = read_wav(&outp, 2);
+        automation: None,
+        ..o
+    });
     assert_eq!(
         first_difference(&hosted, &fixed),
         None,
@@ -237,15 +229,9 @@ fn values_at_the_first_sample_apply_at_once_and_later_moves_glide() {
         &moved,
         &[512],
     );
-    std::fs::write(&csv, "sample,x,y\n0,0.5,-0.25\n12000,-0.5,-0.25\n").unwrap();
-    render(&RenderOptions {
-        automation: Some(csv.clone()),
-        float: true,
-        quiet: true,
-        ..RenderOptions::new(inp.clone(), outp.clone())
-    })
-    .expect("render");
-    assert!(bits(&hosted_move) == bits(&read_wav(&outp, 2)));
+    let csv = "sample,x,y\n0,0.5,-0.25\n12000,-0.5,-0.25\n";
+    let rendered_move = render_with(dir.path(), sample_rate, &input, csv, |o| o);
+    assert!(bits(&hosted_move) == bits(&rendered_move));
     // It glides: the first samples after the move are still those of the
     // old setting, bit for bit, where a jump would change them at once.
     let first = first_difference(&hosted_move, &hosted);
