@@ -20,7 +20,7 @@ for tool in sox ffmpeg; do
   command -v "$tool" >/dev/null || { echo "error: $tool is not installed (apt-get install sox ffmpeg)" >&2; exit 1; }
 done
 
-cargo build --release -q -p semantic-eq --manifest-path "$ROOT/Cargo.toml"
+cargo build --release -q -p semantic-eq-cli --manifest-path "$ROOT/Cargo.toml"
 SEQ="$ROOT/target/release/semantic-eq"
 
 IN="$WORK/pink.wav"

@@ -8,6 +8,7 @@
 //! `train` (cargo feature `train`, candle) trains it and writes its file.
 
 pub mod decoder;
+pub mod file;
 pub mod metrics;
 pub mod params;
 pub mod response;

@@ -6,18 +6,16 @@
 //! sample positions, which is what makes an offline render equal what was
 //! heard.
 
-pub mod cli;
-pub mod dsp;
 pub mod editor;
 pub mod model_slot;
 pub mod params;
 
-use dsp::{Control, Kernel, Processor, Settings};
 use editor::{LivePublisher, LiveView};
 use model_slot::AudioEnds;
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use params::{Descriptor, SemanticEqParams};
+use semantic_eq_dsp::{Control, Kernel, Processor, Settings};
 use semantic_eq_model::{BAND_COUNT, Decoder, NUM_PARAMS};
 use std::sync::Arc;
 

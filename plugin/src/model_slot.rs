@@ -11,6 +11,7 @@
 
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
+use semantic_eq_model::file::load_decoder;
 use semantic_eq_model::{Decoder, Landmark};
 use std::path::Path;
 use std::sync::Mutex;
@@ -108,44 +109,6 @@ impl Default for ModelSlot {
             generation: AtomicU64::new(0),
         }
     }
-}
-
-/// Model files are small (the shipped one is 24 KB); a bigger file than
-/// this is not one, and is refused before it is read.
-pub const MAX_MODEL_BYTES: u64 = 64 << 20;
-
-/// Reads a whole regular file of at most `limit` bytes. Anything else is
-/// refused before it is opened: a FIFO would block the reader (the host's
-/// main thread, for a state naming it), `/dev/zero` would never end, and a
-/// directory is not data.
-pub fn read_regular_file(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    use std::io::{Error, ErrorKind, Read};
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
-    }
-    let too_big = || Error::new(ErrorKind::InvalidData, format!("larger than {limit} bytes"));
-    if meta.len() > limit {
-        return Err(too_big());
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)?
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(too_big());
-    }
-    Ok(bytes)
-}
-
-/// Reads and validates a decoder file; one-line reason on failure.
-pub fn load_decoder(path: &str) -> Result<Decoder, String> {
-    if path.is_empty() {
-        return Ok(Decoder::embedded());
-    }
-    let bytes = read_regular_file(Path::new(path), MAX_MODEL_BYTES)
-        .map_err(|e| format!("cannot read '{path}': {e}"))?;
-    Decoder::from_safetensors(&bytes).map_err(|e| format!("'{path}' is not a usable model: {e}"))
 }
 
 fn display_name(path: &str) -> String {

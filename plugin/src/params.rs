@@ -2,17 +2,17 @@
 //! store automation and presets under them), with ranges and formatters
 //! shared with the editor.
 //!
-//! Smoothing is declared in [`crate::dsp::processor::smoothing_ms`] and done
-//! by the [`crate::dsp::Processor`], not by nice-plug's per-parameter
+//! Smoothing is declared in [`semantic_eq_dsp::processor::smoothing_ms`] and done
+//! by the [`semantic_eq_dsp::Processor`], not by nice-plug's per-parameter
 //! smoothers: those advance by `next_step(n)`, whose f32 result depends on
 //! how the host cut the audio into blocks, and an offline bounce must equal
 //! what was heard bit for bit. The processor's ramps are pure functions of
 //! the sample position.
 
-use crate::dsp::Mode;
-use crate::dsp::processor::MORPH_RANGE;
 use crate::model_slot::ModelSlot;
 use nice_plug::prelude::*;
+use semantic_eq_dsp::Mode;
+use semantic_eq_dsp::processor::MORPH_RANGE;
 use semantic_eq_model::{BAND_COUNT, BANDS, NUM_PARAMS, PARAMS, ParamScale};
 use std::sync::Arc;
 

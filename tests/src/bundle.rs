@@ -17,7 +17,14 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// What the bundle is built from: if any of it is newer, it is rebuilt.
-const SOURCES: [&str; 5] = ["plugin/src", "model/src", "vendor", "assets", "Cargo.lock"];
+const SOURCES: [&str; 6] = [
+    "plugin/src",
+    "dsp/src",
+    "model/src",
+    "vendor",
+    "assets",
+    "Cargo.lock",
+];
 
 fn newest_source(path: &Path) -> SystemTime {
     let own = path
@@ -33,8 +40,7 @@ fn newest_source(path: &Path) -> SystemTime {
     }
 }
 
-/// `target/bundled/`, holding `Semantic EQ.clap`, `Semantic EQ.vst3` and
-/// the release `semantic-eq` CLI next to it in `target/release/`.
+/// `target/bundled/`, holding `Semantic EQ.clap` and `Semantic EQ.vst3`.
 pub fn bundled_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
@@ -55,7 +61,7 @@ pub fn bundled_dir() -> &'static Path {
             .map(|s| newest_source(&root.join(s)))
             .max()
             .unwrap_or(SystemTime::UNIX_EPOCH);
-        if built.is_none_or(|b| b < sources) || !release_cli().exists() {
+        if built.is_none_or(|b| b < sources) {
             eprintln!("building the bundle: cargo xtask bundle semantic-eq --release");
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
             let status = Command::new(cargo)
@@ -79,7 +85,28 @@ pub fn vst3_bundle() -> PathBuf {
     bundled_dir().join("Semantic EQ.vst3")
 }
 
-/// The release `semantic-eq` CLI that the bundle build also builds.
+/// The release `semantic-eq` CLI (`cargo build --release -p
+/// semantic-eq-cli`, run once per test binary; cargo rebuilds only what
+/// changed).
 pub fn release_cli() -> PathBuf {
-    workspace_root().join("target/release/semantic-eq")
+    static CLI: OnceLock<PathBuf> = OnceLock::new();
+    CLI.get_or_init(|| {
+        let root = workspace_root();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "semantic-eq-cli",
+                "--bin",
+                "semantic-eq",
+            ])
+            .current_dir(&root)
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build -p semantic-eq-cli failed");
+        root.join("target/release/semantic-eq")
+    })
+    .clone()
 }

@@ -17,17 +17,17 @@
 //! |---|---|
 //! | [`model_loader`] | `semantic_eq_model::Decoder::from_safetensors` |
 //! | [`safe_csv`] | `semantic_eq_model::safe::{parse_csv, read_rows, parse_safe}` |
-//! | [`automation_csv`] | `semantic_eq::cli::automation::parse` |
-//! | [`wav_input`] | `semantic_eq::cli::wav::read_header` + the render's streaming |
-//! | [`engine`] | `semantic_eq::dsp::Processor`, driven by a byte program |
+//! | [`automation_csv`] | `semantic_eq_cli::automation::parse` |
+//! | [`wav_input`] | `semantic_eq_cli::wav::read_header` + the render's streaming |
+//! | [`engine`] | `semantic_eq_dsp::Processor`, driven by a byte program |
 
-use semantic_eq::cli::automation::{self, Timing};
-use semantic_eq::cli::controls::{CONTROL_COUNT, CONTROLS};
-use semantic_eq::cli::pipeline;
-use semantic_eq::cli::wav::{self, WavFormat};
-use semantic_eq::dsp::engine::{AMOUNT_RANGE, INPUT_LIMIT, MAX_CHANNELS, OUTPUT_STAGE_DB_RANGE};
-use semantic_eq::dsp::processor::CHUNK;
-use semantic_eq::dsp::{Control, Kernel, Mode, Processor, Settings};
+use semantic_eq_cli::automation::{self, Timing};
+use semantic_eq_cli::controls::{CONTROL_COUNT, CONTROLS};
+use semantic_eq_cli::pipeline;
+use semantic_eq_cli::wav::{self, WavFormat};
+use semantic_eq_dsp::engine::{AMOUNT_RANGE, INPUT_LIMIT, MAX_CHANNELS, OUTPUT_STAGE_DB_RANGE};
+use semantic_eq_dsp::processor::CHUNK;
+use semantic_eq_dsp::{Control, Kernel, Mode, Processor, Settings};
 use semantic_eq_model::decoder::{MAX_GAIN_DB, RESERVED_KEYS};
 use semantic_eq_model::safe::{self, Descriptor};
 use semantic_eq_model::{BAND_COUNT, Decoder, NUM_PARAMS, band_coeffs};
@@ -762,7 +762,7 @@ pub fn engine(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use semantic_eq::dsp::engine::OUTPUT_DB_RANGE;
+    use semantic_eq_dsp::engine::OUTPUT_DB_RANGE;
 
     #[test]
     fn bounds_are_what_the_docs_say() {

@@ -7,7 +7,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use realfft::RealFftPlanner;
 use realfft::num_complex::Complex;
-use semantic_eq::dsp::{Control, Kernel, Processor, Settings};
+use semantic_eq_dsp::{Control, Kernel, Processor, Settings};
 use semantic_eq_model::Decoder;
 
 const SAMPLE_RATE: u32 = 48_000;

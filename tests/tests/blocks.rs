@@ -6,8 +6,8 @@ mod common;
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use semantic_eq::dsp::engine::GRID;
-use semantic_eq::dsp::{EqEngine, Kernel, Targets};
+use semantic_eq_dsp::engine::GRID;
+use semantic_eq_dsp::{EqEngine, Kernel, Targets};
 use semantic_eq_model::{EqParams, NUM_PARAMS, PARAMS};
 use std::time::Instant;
 
@@ -385,7 +385,7 @@ fn decay_into_silence_does_not_depend_on_block_sizes() {
 /// the grid and run from one frame to many batches.
 #[test]
 fn scheduled_retargets_equal_the_per_segment_protocol() {
-    use semantic_eq::dsp::engine::Retarget;
+    use semantic_eq_dsp::engine::Retarget;
     let mut rng = common::rng(0x5e0_0005);
     let frames: usize = 40_000;
     let points = frames.div_ceil(GRID);

@@ -16,7 +16,7 @@ use clack_host::prelude::*;
 use host::{Event, PLUGIN_ID, id_of, params, process};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use semantic_eq::cli::render::{RenderOptions, render};
+use semantic_eq_cli::render::{RenderOptions, render};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -522,7 +522,7 @@ fn manual_mode_and_its_automation_equal_semantic_eq_render() {
         from: Some("warm".into()),
         to: Some("bright".into()),
         morph: Some(50.0),
-        mode: Some(semantic_eq::dsp::Mode::Manual),
+        mode: Some(semantic_eq_dsp::Mode::Manual),
         ..o
     });
     assert!(
@@ -579,7 +579,7 @@ fn an_automated_morph_equals_semantic_eq_render_bit_for_bit() {
         from: Some("warm".into()),
         to: Some("bright".into()),
         morph: Some(50.0),
-        mode: Some(semantic_eq::dsp::Mode::Pad),
+        mode: Some(semantic_eq_dsp::Mode::Pad),
         ..o
     });
     assert!(

@@ -8,7 +8,7 @@
 //! * `fuzz/corpus/<target>/`: what the fuzzer found, minimised with
 //!   `cargo fuzz cmin`, plus any crash inputs kept as regressions.
 
-use semantic_eq::cli::wav::{self, SampleFormat, WavFormat};
+use semantic_eq_cli::wav::{self, SampleFormat, WavFormat};
 use semantic_eq_model::decoder::{EMBEDDED_MODEL, params_json};
 use semantic_eq_model::{Arch, Decoder};
 use semantic_eq_tests::fuzz_bodies::{Body, TARGETS};

@@ -8,9 +8,9 @@
 
 mod common;
 
-use semantic_eq::dsp::engine::GRID;
-use semantic_eq::dsp::processor::smoothing_ms;
-use semantic_eq::dsp::{Control, Kernel, Mode, Processor, Settings};
+use semantic_eq_dsp::engine::GRID;
+use semantic_eq_dsp::processor::smoothing_ms;
+use semantic_eq_dsp::{Control, Kernel, Mode, Processor, Settings};
 use semantic_eq_model::{Decoder, EqParams, NUM_PARAMS};
 
 const FS: f64 = 48_000.0;

@@ -4,8 +4,8 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use semantic_eq::dsp::engine::Retarget;
-use semantic_eq::dsp::{EqEngine, Kernel, NormTargets, Targets};
+use semantic_eq_dsp::engine::Retarget;
+use semantic_eq_dsp::{EqEngine, Kernel, NormTargets, Targets};
 use semantic_eq_model::{EqParams, NUM_PARAMS};
 
 mod alloc_counter;

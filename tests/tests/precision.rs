@@ -3,7 +3,7 @@
 
 mod common;
 
-use semantic_eq::dsp::{Kernel, Targets};
+use semantic_eq_dsp::{Kernel, Targets};
 use semantic_eq_model::EqParams;
 use std::time::Instant;
 

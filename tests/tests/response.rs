@@ -3,7 +3,7 @@
 
 mod common;
 
-use semantic_eq::dsp::Kernel;
+use semantic_eq_dsp::Kernel;
 use semantic_eq_model::{EqParams, cascade_magnitude_db};
 use std::time::Instant;
 

@@ -3,8 +3,8 @@
 mod common;
 
 use rand::RngExt;
-use semantic_eq::dsp::engine::INPUT_LIMIT;
-use semantic_eq::dsp::{Kernel, Targets};
+use semantic_eq_dsp::engine::INPUT_LIMIT;
+use semantic_eq_dsp::{Kernel, Targets};
 use semantic_eq_model::EqParams;
 use std::hint::black_box;
 

@@ -4,8 +4,8 @@
 
 mod common;
 
-use semantic_eq::dsp::Kernel;
-use semantic_eq::dsp::engine::GRID;
+use semantic_eq_dsp::Kernel;
+use semantic_eq_dsp::engine::GRID;
 use semantic_eq_model::{BANDS, EqParams, NUM_PARAMS, PARAMS};
 use std::time::Instant;
 

@@ -6,8 +6,8 @@
 //! the triple buffer's back slot plus two atomic stores (the buffer's flag
 //! and the repaint request). No allocation, lock or system call.
 
-use crate::dsp::Processor;
 use nice_plug_egui::{EguiEditorState, RepaintNotifier};
+use semantic_eq_dsp::Processor;
 use semantic_eq_model::EqParams;
 use std::sync::Arc;
 

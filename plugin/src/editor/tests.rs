@@ -944,7 +944,7 @@ fn edit_this_curve_copies_the_decoded_eq_exactly_and_switches_to_manual() {
 
 #[test]
 fn edit_this_curve_does_not_move_the_sound() {
-    use crate::dsp::{Control, Kernel, Processor, Settings};
+    use semantic_eq_dsp::{Control, Kernel, Processor, Settings};
     let settings = Settings {
         sample_rate: 48_000.0,
         channels: 1,

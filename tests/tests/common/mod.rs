@@ -9,7 +9,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use realfft::RealFftPlanner;
 use realfft::num_complex::Complex;
-use semantic_eq::dsp::{EqEngine, Kernel, Targets};
+use semantic_eq_dsp::{EqEngine, Kernel, Targets};
 use semantic_eq_model::{BAND_COUNT, BiquadCoeffs, EqParams, NUM_PARAMS};
 
 /// The test sample rates.

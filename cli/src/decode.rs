@@ -18,8 +18,9 @@ pub struct DecodeOptions {
 
 /// Reads and validates a decoder file.
 pub fn load_model(path: &Path) -> Result<Decoder> {
-    let bytes = crate::model_slot::read_regular_file(path, crate::model_slot::MAX_MODEL_BYTES)
-        .with_context(|| format!("cannot read model '{}'", path.display()))?;
+    let bytes =
+        semantic_eq_model::file::read_regular_file(path, semantic_eq_model::file::MAX_MODEL_BYTES)
+            .with_context(|| format!("cannot read model '{}'", path.display()))?;
     Decoder::from_safetensors(&bytes).with_context(|| format!("model '{}'", path.display()))
 }
 

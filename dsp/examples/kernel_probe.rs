@@ -1,5 +1,5 @@
 //! Times the engine on one core: `cargo run --release --example kernel_probe -- [static|morph] [scalar|sse2|fma|skewed]`.
-use semantic_eq::dsp::{EqEngine, Kernel, Targets};
+use semantic_eq_dsp::{EqEngine, Kernel, Targets};
 use semantic_eq_model::EqParams;
 use std::time::Instant;
 

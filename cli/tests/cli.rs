@@ -1,8 +1,8 @@
 //! End-to-end tests of `semantic-eq render`: they run the built binary on
 //! WAV files generated here and read the results back with hound.
 
-use semantic_eq::dsp::engine::GRID;
-use semantic_eq::dsp::{EqEngine, NormTargets};
+use semantic_eq_dsp::engine::GRID;
+use semantic_eq_dsp::{EqEngine, NormTargets};
 use semantic_eq_model::{EqParams, NUM_PARAMS, PARAMS, cascade_magnitude_db};
 use std::fs;
 use std::path::{Path, PathBuf};

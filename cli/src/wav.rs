@@ -8,8 +8,8 @@
 //! Supported sample formats: 16, 24 and 32-bit little-endian integer and
 //! 32-bit IEEE float, 1 to [`MAX_CHANNELS`] channels.
 
-use crate::dsp::engine::MAX_CHANNELS;
 use anyhow::{Context, Result, bail, ensure};
+use semantic_eq_dsp::engine::MAX_CHANNELS;
 use std::io::{self, Read, Seek, SeekFrom};
 
 /// How one sample is stored.

@@ -7,7 +7,7 @@
 //! Target (issue 4): ≤ 2 µs per 64-sample block.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use semantic_eq::dsp::{Control, Kernel, Processor, Settings};
+use semantic_eq_dsp::{Control, Kernel, Processor, Settings};
 use semantic_eq_model::Decoder;
 use std::hint::black_box;
 

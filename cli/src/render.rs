@@ -8,12 +8,12 @@ use super::controls::{
 };
 use super::pipeline::{self, StreamError};
 use super::wav::{self, SampleFormat, WavFormat};
-use crate::dsp::engine::GRID;
-use crate::dsp::processor::CHUNK;
-use crate::dsp::{Kernel, Mode, Processor, Settings};
-use crate::model_slot::{MAX_MODEL_BYTES, read_regular_file};
 use anyhow::{Context, Result, bail, ensure};
 use indicatif::{ProgressBar, ProgressStyle};
+use semantic_eq_dsp::engine::GRID;
+use semantic_eq_dsp::processor::CHUNK;
+use semantic_eq_dsp::{Kernel, Mode, Processor, Settings};
+use semantic_eq_model::file::{MAX_MODEL_BYTES, read_regular_file};
 use semantic_eq_model::{BANDS, Decoder, EqParams, NUM_PARAMS};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGXFSZ};
 use std::fs::{self, File, Metadata};

@@ -13,7 +13,7 @@
 //! * `<prefix>-pad-grid.png`: a 5 × 5 grid of decoded responses over the pad.
 //!
 //! Text is drawn by plotters' pure-Rust `ab_glyph` path with DejaVu Sans
-//! compiled in (`plugin/fonts/`), so no fontconfig, freetype or installed
+//! compiled in (`cli/fonts/`), so no fontconfig, freetype or installed
 //! font is needed at build or run time. Each file is drawn into a temporary
 //! file in the destination folder and renamed into place, so a failure never
 //! leaves a half-written PNG, and no plot may replace one of the inputs.
@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 /// The font the plots are labelled with (Bitstream Vera licence, see
-/// `plugin/fonts/LICENSE-DejaVu.txt`).
-static FONT: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
+/// `cli/fonts/LICENSE-DejaVu.txt`).
+static FONT: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 /// Family name the font is registered under (plotters' default family).
 const FAMILY: &str = "sans-serif";
 

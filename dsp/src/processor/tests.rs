@@ -1,5 +1,5 @@
 use super::*;
-use crate::dsp::Targets;
+use crate::Targets;
 
 fn settings(sample_rate: f64, channels: usize) -> Settings {
     Settings {

@@ -17,7 +17,7 @@
 
 use biquad::Biquad;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use semantic_eq::dsp::{EqEngine, Kernel, Targets};
+use semantic_eq_dsp::{EqEngine, Kernel, Targets};
 use semantic_eq_model::EqParams;
 
 const FRAMES: usize = 48_000;

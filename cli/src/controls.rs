@@ -5,13 +5,13 @@
 //! `mix` (percent), and the switches `auto` and `bypass` (0 or 1). Static
 //! flags fill a [`ControlValues`], automation overrides some of its entries
 //! over time, and [`processor_control`] / [`processor_plain`] say what each
-//! one means to the [`crate::dsp::Processor`], which the plug-in drives too.
+//! one means to the [`semantic_eq_dsp::Processor`], which the plug-in drives too.
 //! Adding a control means adding a row to [`CONTROLS`] and a case to those
 //! two functions; the automation parser picks it up by name.
 
-use crate::dsp::engine::{AMOUNT_RANGE, OUTPUT_DB_RANGE};
-use crate::dsp::processor::MORPH_RANGE;
-use crate::dsp::{Control, Targets};
+use semantic_eq_dsp::engine::{AMOUNT_RANGE, OUTPUT_DB_RANGE};
+use semantic_eq_dsp::processor::MORPH_RANGE;
+use semantic_eq_dsp::{Control, Targets};
 use semantic_eq_model::{BAND_COUNT, EqParams, NUM_PARAMS, PARAMS};
 
 /// One automatable / settable value.

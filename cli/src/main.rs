@@ -1,4 +1,4 @@
-//! The `semantic-eq` command-line tool; see [`semantic_eq::cli`].
+//! The `semantic-eq` command-line tool; see [`semantic_eq_cli`].
 
 // Training makes thousands of multi-megabyte temporaries per second; glibc
 // malloc returns them to the OS and faults them back every step (about 2.7×
@@ -17,5 +17,5 @@ fn main() -> std::process::ExitCode {
         let n = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
         unsafe { std::env::set_var("RAYON_NUM_THREADS", n.to_string()) };
     }
-    semantic_eq::cli::main()
+    semantic_eq_cli::main()
 }

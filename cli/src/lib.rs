@@ -390,11 +390,11 @@ pub enum ModeArg {
 }
 
 impl ModeArg {
-    fn mode(self) -> crate::dsp::Mode {
+    fn mode(self) -> semantic_eq_dsp::Mode {
         match self {
-            ModeArg::Pad => crate::dsp::Mode::Pad,
-            ModeArg::Morph => crate::dsp::Mode::Morph,
-            ModeArg::Manual => crate::dsp::Mode::Manual,
+            ModeArg::Pad => semantic_eq_dsp::Mode::Pad,
+            ModeArg::Morph => semantic_eq_dsp::Mode::Morph,
+            ModeArg::Manual => semantic_eq_dsp::Mode::Manual,
         }
     }
 }
