@@ -1,20 +1,22 @@
-//! Everything the command line and automation files can set, in one table.
+//! Everything the command line and automation files can set: the first
+//! [`CONTROL_COUNT`] rows of the engine's control table
+//! ([`semantic_eq_dsp::controls::CONTROLS`]), in this tool's units.
 //!
 //! A *control* is a named, ranged number: the 13 EQ parameters (plain
 //! units, manual mode), `amount` (percent), `out_db`, the pad's `x` and `y`,
-//! `mix` (percent), and the switches `auto` and `bypass` (0 or 1). Static
-//! flags fill a [`ControlValues`], automation overrides some of its entries
-//! over time, and [`processor_control`] / [`processor_plain`] say what each
-//! one means to the [`semantic_eq_dsp::Processor`], which the plug-in drives too.
-//! Adding a control means adding a row to [`CONTROLS`] and a case to those
-//! two functions; the automation parser picks it up by name.
+//! `mix` (percent), `morph` (percent), `mode`, and the switches `auto`,
+//! `bypass` and the band switches (0 or 1). Static flags fill a
+//! [`ControlValues`], automation overrides some of its entries over time,
+//! and [`processor_control`] / [`processor_plain`] say what each one means
+//! to the [`semantic_eq_dsp::Processor`], which the plug-in drives too.
+//! Names, ranges and stepping all come from the table, so a control added
+//! there is picked up here and by the automation parser by name.
 
-use semantic_eq_dsp::engine::{AMOUNT_RANGE, OUTPUT_DB_RANGE};
-use semantic_eq_dsp::processor::MORPH_RANGE;
-use semantic_eq_dsp::{Control, Targets};
+use semantic_eq_dsp::Targets;
+use semantic_eq_dsp::controls::{self as table, CLI_COUNT, Control};
 use semantic_eq_model::{BAND_COUNT, EqParams, NUM_PARAMS, PARAMS};
 
-/// One automatable / settable value.
+/// One automatable / settable value, in this tool's units.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ControlSpec {
     /// Name used in automation headers.
@@ -39,31 +41,31 @@ impl ControlSpec {
 }
 
 /// Number of controls.
-pub const CONTROL_COUNT: usize = NUM_PARAMS + 9 + BAND_COUNT;
+pub const CONTROL_COUNT: usize = CLI_COUNT;
 /// Index of `amount` (percent, 0..=200) in [`CONTROLS`].
-pub const AMOUNT: usize = NUM_PARAMS;
+pub const AMOUNT: usize = Control::Amount.index();
 /// Index of `out_db` (dB) in [`CONTROLS`].
-pub const OUT_DB: usize = NUM_PARAMS + 1;
+pub const OUT_DB: usize = Control::OutDb.index();
 /// Index of `x` (pad, −1 warm .. +1 bright) in [`CONTROLS`].
-pub const X: usize = NUM_PARAMS + 2;
+pub const X: usize = Control::X.index();
 /// Index of `y` (pad, −1..+1) in [`CONTROLS`].
-pub const Y: usize = NUM_PARAMS + 3;
+pub const Y: usize = Control::Y.index();
 /// Index of `mix` (percent, 0..=100) in [`CONTROLS`].
-pub const MIX: usize = NUM_PARAMS + 4;
+pub const MIX: usize = Control::Mix.index();
 /// Index of `auto` (auto-gain, 0 or 1) in [`CONTROLS`].
-pub const AUTO: usize = NUM_PARAMS + 5;
+pub const AUTO: usize = Control::Auto.index();
 /// Index of `bypass` (0 or 1) in [`CONTROLS`].
-pub const BYPASS: usize = NUM_PARAMS + 6;
+pub const BYPASS: usize = Control::Bypass.index();
 /// Index of `morph` (percent along the `--from`/`--to` line, −50..150).
-pub const MORPH: usize = NUM_PARAMS + 7;
+pub const MORPH: usize = Control::Morph.index();
 /// Index of `mode` (0 = pad, 1 = morph, 2 = manual) in [`CONTROLS`].
-pub const MODE: usize = NUM_PARAMS + 8;
+pub const MODE: usize = Control::Mode.index();
 /// Index of the first band switch (`ls_on`, then `b1_on` … `hs_on`; 1 = on).
-pub const BAND_ON: usize = NUM_PARAMS + 9;
+pub const BAND_ON: usize = Control::BandOn(0).index();
 
-/// All controls: the 13 EQ parameters in SAFE order, then `amount`,
-/// `out_db`, `x`, `y`, `mix`, `auto`, `bypass`, `morph`, `mode` and the
-/// five band switches.
+/// All controls, in the table's order: the 13 EQ parameters in SAFE order,
+/// then `amount`, `out_db`, `x`, `y`, `mix`, `auto`, `bypass`, `morph`,
+/// `mode` and the five band switches.
 pub const CONTROLS: [ControlSpec; CONTROL_COUNT] = build_controls();
 
 const fn build_controls() -> [ControlSpec; CONTROL_COUNT] {
@@ -76,98 +78,34 @@ const fn build_controls() -> [ControlSpec; CONTROL_COUNT] {
         stepped: false,
     }; CONTROL_COUNT];
     let mut i = 0;
-    while i < NUM_PARAMS {
-        let p = &PARAMS[i];
+    while i < CONTROL_COUNT {
+        let c = &table::CONTROLS[i];
         out[i] = ControlSpec {
-            name: p.name,
-            unit: p.unit,
-            min: p.min,
-            max: p.max,
-            default: p.default,
-            stepped: false,
+            name: c.name,
+            unit: c.unit,
+            min: c.min * c.cli_scale,
+            max: c.max * c.cli_scale,
+            default: c.default * c.cli_scale,
+            stepped: c.stepped(),
         };
         i += 1;
     }
-    out[AMOUNT] = ControlSpec {
-        name: "amount",
-        unit: "%",
-        min: AMOUNT_RANGE.0 * 100.0,
-        max: AMOUNT_RANGE.1 * 100.0,
-        default: 100.0,
-        stepped: false,
-    };
-    out[OUT_DB] = ControlSpec {
-        name: "out_db",
-        unit: "dB",
-        min: OUTPUT_DB_RANGE.0,
-        max: OUTPUT_DB_RANGE.1,
-        default: 0.0,
-        stepped: false,
-    };
-    out[X] = pad("x");
-    out[Y] = pad("y");
-    out[MIX] = ControlSpec {
-        name: "mix",
-        unit: "%",
-        min: 0.0,
-        max: 100.0,
-        default: 100.0,
-        stepped: false,
-    };
-    out[AUTO] = switch("auto");
-    out[BYPASS] = switch("bypass");
-    out[MORPH] = ControlSpec {
-        name: "morph",
-        unit: "%",
-        min: MORPH_RANGE.0 * 100.0,
-        max: MORPH_RANGE.1 * 100.0,
-        default: 0.0,
-        stepped: false,
-    };
-    out[MODE] = ControlSpec {
-        name: "mode",
-        unit: "",
-        min: 0.0,
-        max: 2.0,
-        default: 0.0,
-        stepped: true,
-    };
-    let mut b = 0;
-    while b < BAND_COUNT {
-        out[BAND_ON + b] = ControlSpec {
-            default: 1.0,
-            ..switch(BAND_ON_NAMES[b])
-        };
-        b += 1;
-    }
+    // `--morph` starts at the `--from` end (as `--help` says); the plug-in
+    // opens halfway along the line.
+    out[MORPH].default = 0.0;
     out
 }
 
 /// Names of the band switches, in band order (the plug-in's IDs too).
-pub const BAND_ON_NAMES: [&str; BAND_COUNT] = ["ls_on", "b1_on", "b2_on", "b3_on", "hs_on"];
-
-const fn pad(name: &'static str) -> ControlSpec {
-    ControlSpec {
-        name,
-        unit: "",
-        min: -1.0,
-        max: 1.0,
-        default: 0.0,
-        stepped: false,
+pub const BAND_ON_NAMES: [&str; BAND_COUNT] = {
+    let mut names = [""; BAND_COUNT];
+    let mut b = 0;
+    while b < BAND_COUNT {
+        names[b] = table::CONTROLS[BAND_ON + b].name;
+        b += 1;
     }
-}
-
-/// A 0/1 switch, off by default.
-const fn switch(name: &'static str) -> ControlSpec {
-    ControlSpec {
-        name,
-        unit: "",
-        min: 0.0,
-        max: 1.0,
-        default: 0.0,
-        stepped: true,
-    }
-}
+    names
+};
 
 /// Index of a control by name.
 pub fn control_index(name: &str) -> Option<usize> {
@@ -176,27 +114,15 @@ pub fn control_index(name: &str) -> Option<usize> {
 
 /// What control `i` of [`CONTROLS`] is to the processor.
 pub fn processor_control(i: usize) -> Control {
-    match i {
-        AMOUNT => Control::Amount,
-        OUT_DB => Control::OutDb,
-        X => Control::X,
-        Y => Control::Y,
-        MIX => Control::Mix,
-        AUTO => Control::Auto,
-        BYPASS => Control::Bypass,
-        MORPH => Control::Morph,
-        MODE => Control::Mode,
-        i if i >= BAND_ON => Control::BandOn(i - BAND_ON),
-        i => Control::Eq(i),
-    }
+    table::CONTROLS[i].control
 }
 
 /// `v` (this table's units) in the processor's plain units: percentages
 /// become factors, the rest is unchanged.
 pub fn processor_plain(i: usize, v: f64) -> f64 {
-    match i {
-        AMOUNT | MIX | MORPH => v / 100.0,
-        _ => v,
+    match table::CONTROLS[i].cli_scale {
+        1.0 => v,
+        scale => v / scale,
     }
 }
 
@@ -205,9 +131,8 @@ pub fn processor_plain(i: usize, v: f64) -> f64 {
 /// and `mix` as factors, the rest unchanged.
 pub fn to_engine_unit(control: usize, v: f64) -> f64 {
     match control {
-        AMOUNT | MIX | MORPH => v / 100.0,
         i if i < NUM_PARAMS => PARAMS[i].normalize(v),
-        _ => v,
+        i => processor_plain(i, v),
     }
 }
 
@@ -284,6 +209,38 @@ mod tests {
         for (i, n) in names.iter().enumerate() {
             assert!(!n.is_empty() && !names[..i].contains(n), "{n}");
         }
+    }
+
+    /// Every row of the engine's table a user may set is a control here,
+    /// under the table's name, with its range (in percent where the table
+    /// says so), and an automation file naming it at either end of the
+    /// range reaches the processor as the table's plain range.
+    #[test]
+    fn controls_are_the_engine_table() {
+        let settable: Vec<_> = table::CONTROLS
+            .iter()
+            .filter(|c| !c.name.is_empty())
+            .collect();
+        assert_eq!(settable.len(), CONTROL_COUNT);
+        for (i, row) in settable.iter().enumerate() {
+            assert_eq!(control_index(row.name), Some(i));
+            assert_eq!(processor_control(i), row.control);
+            let c = &CONTROLS[i];
+            assert_eq!(
+                (c.name, c.unit, c.stepped),
+                (row.name, row.unit, row.stepped())
+            );
+            assert_eq!(processor_plain(i, c.min), row.min, "{}", row.name);
+            assert_eq!(processor_plain(i, c.max), row.max, "{}", row.name);
+            if i != MORPH {
+                assert_eq!(processor_plain(i, c.default), row.default, "{}", row.name);
+            }
+            let csv = format!("time_s,{}\n0,{}\n1,{}\n", row.name, c.min, c.max);
+            let a = crate::automation::parse(&csv).unwrap();
+            assert_eq!(a.columns(), [i]);
+        }
+        assert_eq!(CONTROLS[AMOUNT].max, 200.0);
+        assert_eq!(CONTROLS[OUT_DB].max, 24.0);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod autogain;
 pub mod coeffs;
+pub mod controls;
 pub mod engine;
 mod fastmath;
 mod kernel;

@@ -16,14 +16,11 @@
 
 use super::NormTargets;
 use super::autogain::AutoGain;
-use super::engine::{
-    AMOUNT_RANGE, EngineError, EqEngine, GRID, INPUT_LIMIT, MAX_CHANNELS, OUTPUT_DB_RANGE, Retarget,
-};
+use super::controls::{CONTROL_COUNT, CONTROLS};
+use super::engine::{EngineError, EqEngine, GRID, INPUT_LIMIT, MAX_CHANNELS, Retarget};
 use super::kernel::Kernel;
 use super::smoother::Ramp;
-use semantic_eq_model::{BAND_COUNT, BANDS, Decoder, EqParams, LATENT_BOX, NUM_PARAMS, PARAMS};
-
-const LATENT_BOX_F64: f64 = LATENT_BOX as f64;
+use semantic_eq_model::{BAND_COUNT, BANDS, Decoder, EqParams, NUM_PARAMS};
 
 /// Frames processed per engine call when nothing moves; also the size of the
 /// dry buffer per channel.
@@ -60,82 +57,31 @@ impl Mode {
     }
 }
 
-/// Range of [`Control::Morph`]: the line is followed a half beyond either
-/// landmark ("beyond warm"); the decoder clamps to its input box anyway.
-pub const MORPH_RANGE: (f64, f64) = (-0.5, 1.5);
+pub use crate::controls::{Control, MORPH_RANGE, smoothing_ms};
 
-/// Everything that can be set, in plain units.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Control {
-    /// Pad x, −1 (warm) .. +1 (bright).
-    X,
-    /// Pad y, −1 .. +1.
-    Y,
-    /// Gain scale, 0..=2 (1 = the decoded EQ).
-    Amount,
-    /// Output gain, dB, ±24.
-    OutDb,
-    /// Auto-gain, 0 = off, 1 = on.
-    Auto,
-    /// Wet share, 0..=1.
-    Mix,
-    /// 1 = bypassed (dry), 0 = processing.
-    Bypass,
-    /// [`Mode::value`]: 0 = pad, 1 = morph, 2 = manual (nearest).
-    Mode,
-    /// Position on the morph line, 0 = the `from` landmark, 1 = `to`
-    /// ([`MORPH_RANGE`]).
-    Morph,
-    /// The morph line's start on the pad (x), within the decoder's box.
-    FromX,
-    /// The morph line's start (y).
-    FromY,
-    /// The morph line's end (x).
-    ToX,
-    /// The morph line's end (y).
-    ToY,
-    /// One of the 13 manual EQ parameters (SAFE order, plain units).
-    Eq(usize),
-    /// Manual band on (1) or off (0), band 0..5.
-    BandOn(usize),
-}
-
-/// Smoothing times, ms: how long a change of each control takes to arrive.
-pub mod smoothing_ms {
-    /// Pad position: long enough to glide, short enough to follow a hand.
-    pub const PAD: f64 = 20.0;
-    /// Amount and the manual EQ parameters.
-    pub const EQ: f64 = 20.0;
-    /// Output gain.
-    pub const OUT: f64 = 20.0;
-    /// Mix.
-    pub const MIX: f64 = 20.0;
-    /// Switches (auto-gain, bypass, mode, band on/off, morph landmarks)
-    /// crossfade over this.
-    pub const SWITCH: f64 = 30.0;
-}
-
-// Ramp slots.
-const X: usize = 0;
-const Y: usize = 1;
-const AMOUNT: usize = 2;
-const OUT: usize = 3;
-const AUTO: usize = 4;
-const MIX: usize = 5;
-const BYPASS: usize = 6;
-const MANUAL: usize = 7;
-/// Weight of the morph point against the pad point.
-const MORPHING: usize = 8;
-const MORPH_T: usize = 9;
-const FROM_X: usize = 10;
-const FROM_Y: usize = 11;
-const TO_X: usize = 12;
-const TO_Y: usize = 13;
+// Ramp slots: one per row of the control table, in its order, and one more
+// that mode drives.
+const X: usize = Control::X.index();
+const Y: usize = Control::Y.index();
+const AMOUNT: usize = Control::Amount.index();
+const OUT: usize = Control::OutDb.index();
+const AUTO: usize = Control::Auto.index();
+const MIX: usize = Control::Mix.index();
+const BYPASS: usize = Control::Bypass.index();
+const MANUAL: usize = Control::Mode.index();
+const MORPH_T: usize = Control::Morph.index();
+const FROM_X: usize = Control::FromX.index();
+const FROM_Y: usize = Control::FromY.index();
+const TO_X: usize = Control::ToX.index();
+const TO_Y: usize = Control::ToY.index();
 /// First of the 13 manual EQ parameters, normalised to [0, 1].
-const EQ0: usize = 14;
+const EQ0: usize = Control::Eq(0).index();
 /// First of the 5 band on/off weights.
-const ON0: usize = EQ0 + NUM_PARAMS;
-const SLOTS: usize = ON0 + BAND_COUNT;
+const ON0: usize = Control::BandOn(0).index();
+/// Weight of the morph point against the pad point: not a control of its
+/// own, [`Control::Mode`] sets it together with the manual weight.
+const MORPHING: usize = CONTROL_COUNT;
+const SLOTS: usize = CONTROL_COUNT + 1;
 /// Slots that only act through the EQ targets (not mix or bypass).
 const fn drives_eq(slot: usize) -> bool {
     slot != MIX && slot != BYPASS
@@ -188,25 +134,14 @@ impl Processor {
             EqEngine::with_kernel(settings.sample_rate, settings.channels, settings.kernel)?;
         let fs = engine.sample_rate();
         let samples = |ms: f64| (ms * 1e-3 * fs).round() as u64;
-        let smooth: [u64; SLOTS] = std::array::from_fn(|s| match s {
-            X | Y => samples(smoothing_ms::PAD),
-            AMOUNT => samples(smoothing_ms::EQ),
-            OUT => samples(smoothing_ms::OUT),
-            MIX => samples(smoothing_ms::MIX),
-            AUTO | BYPASS | MANUAL | MORPHING => samples(smoothing_ms::SWITCH),
-            FROM_X | FROM_Y | TO_X | TO_Y => samples(smoothing_ms::SWITCH),
-            MORPH_T => samples(smoothing_ms::PAD),
-            s if s >= ON0 => samples(smoothing_ms::SWITCH),
-            _ => samples(smoothing_ms::EQ),
+        let smooth: [u64; SLOTS] = std::array::from_fn(|s| match CONTROLS.get(s) {
+            Some(c) => samples(c.smoothing_ms),
+            None => samples(smoothing_ms::SWITCH),
         });
-        let defaults = EqParams::default().to_normalized();
         let ramps: [Ramp; SLOTS] = std::array::from_fn(|s| {
-            Ramp::constant(match s {
-                AMOUNT | MIX => 1.0,
-                s if s >= ON0 => 1.0,
-                s if s >= EQ0 => defaults[s - EQ0],
-                _ => 0.0,
-            })
+            Ramp::constant(CONTROLS.get(s).map_or(0.0, |c| {
+                c.unit_value(c.default).expect("table defaults are numbers")
+            }))
         });
         let mut me = Self {
             auto_gain: AutoGain::new(fs),
@@ -274,56 +209,16 @@ impl Processor {
     }
 
     fn slot(control: Control) -> Option<usize> {
-        Some(match control {
-            Control::X => X,
-            Control::Y => Y,
-            Control::Amount => AMOUNT,
-            Control::OutDb => OUT,
-            Control::Auto => AUTO,
-            Control::Mix => MIX,
-            Control::Bypass => BYPASS,
-            Control::Mode => MANUAL,
-            Control::Morph => MORPH_T,
-            Control::FromX => FROM_X,
-            Control::FromY => FROM_Y,
-            Control::ToX => TO_X,
-            Control::ToY => TO_Y,
-            Control::Eq(i) if i < NUM_PARAMS => EQ0 + i,
-            Control::BandOn(b) if b < BAND_COUNT => ON0 + b,
-            Control::Eq(_) | Control::BandOn(_) => return None,
-        })
+        control.row()
     }
 
     fn unit_range(slot: usize) -> (f64, f64) {
-        match slot {
-            X | Y => (-1.0, 1.0),
-            FROM_X | FROM_Y | TO_X | TO_Y => (-LATENT_BOX_F64, LATENT_BOX_F64),
-            MORPH_T => MORPH_RANGE,
-            AMOUNT => AMOUNT_RANGE,
-            OUT => OUTPUT_DB_RANGE,
-            _ => (0.0, 1.0),
-        }
+        CONTROLS[slot].unit_range()
     }
 
     fn slot_value(control: Control, value: f64) -> Option<(usize, f64)> {
         let slot = Self::slot(control)?;
-        if value.is_nan() {
-            return None;
-        }
-        let v = match slot {
-            AUTO | BYPASS => f64::from(u8::from(value >= 0.5)),
-            MANUAL => value.round().clamp(0.0, 2.0),
-            s if s >= ON0 => f64::from(u8::from(value >= 0.5)),
-            s if s >= EQ0 => {
-                let p = &PARAMS[s - EQ0];
-                p.normalize(value.clamp(p.min, p.max))
-            }
-            s => {
-                let (lo, hi) = Self::unit_range(s);
-                value.clamp(lo, hi)
-            }
-        };
-        Some((slot, v))
+        Some((slot, CONTROLS[slot].unit_value(value)?))
     }
 
     fn retarget(&mut self, slot: usize, v: f64, len: u64) {

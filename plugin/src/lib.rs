@@ -12,20 +12,23 @@ pub mod params;
 
 use editor::{LivePublisher, LiveView};
 use model_slot::AudioEnds;
+use nice_plug::params::internals::ParamPtr;
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use params::{Descriptor, SemanticEqParams};
+use semantic_eq_dsp::controls::{CONTROL_COUNT, CONTROLS};
 use semantic_eq_dsp::{Control, Kernel, Processor, Settings};
-use semantic_eq_model::{BAND_COUNT, Decoder, NUM_PARAMS};
+use semantic_eq_model::Decoder;
 use std::sync::Arc;
 
-/// Controls the processor follows, in the order [`SemanticEq::followed`]
-/// lists them: nine plain parameters, the 13 manual EQ parameters, the 5
-/// band switches and the morph line's four coordinates.
-const FOLLOWED: usize = 9 + NUM_PARAMS + BAND_COUNT + 4;
+/// Controls the processor follows: every row of the control table.
+const FOLLOWED: usize = CONTROL_COUNT;
 
 pub struct SemanticEq {
     params: Arc<SemanticEqParams>,
+    /// The parameter behind each row of the control table
+    /// ([`SemanticEqParams::followed`]); pointers into `params`.
+    host: [Option<ParamPtr>; FOLLOWED],
     /// Built in `activate` (it needs the sample rate and channel count).
     processor: Option<Processor>,
     /// The decoder to build the next processor with, while inactive.
@@ -57,12 +60,14 @@ pub enum Task {
 impl Default for SemanticEq {
     fn default() -> Self {
         let params = Arc::new(SemanticEqParams::default());
+        let host = params.followed();
         let models = params.model.take_audio_ends();
         let editor_state = editor::default_state();
         let repaint = RepaintNotifier::new();
         let (live, live_view) = LivePublisher::new(editor_state.clone(), repaint.clone());
         Self {
             params,
+            host,
             processor: None,
             decoder: Some(Box::new(Decoder::embedded())),
             models,
@@ -84,41 +89,30 @@ impl Drop for SemanticEq {
 }
 
 impl SemanticEq {
-    /// The controls the processor follows, as (control, plain value). The
-    /// morph line's ends are the `from` and `to` landmarks of the model
-    /// playing (the pad centre for a descriptor it has no landmark for).
+    /// The controls the processor follows, as (control, plain value), in
+    /// the control table's order. The morph line's ends are the `from` and
+    /// `to` landmarks of the model playing (the pad centre for a
+    /// descriptor it has no landmark for).
     fn followed(&self, decoder: &Decoder) -> [(Control, f32); FOLLOWED] {
         let p = &self.params;
-        let flag = |b: bool| if b { 1.0 } else { 0.0 };
         let at = |d: Descriptor| {
             decoder
                 .landmark(d.name())
                 .map_or((0.0, 0.0), |l| (l.x, l.y))
         };
         let (from, to) = (at(p.from.value()), at(p.to.value()));
-        let eq = p.manual.eq();
-        let on = p.manual.on();
-        std::array::from_fn(|i| match i {
-            0 => (Control::X, p.x.value()),
-            1 => (Control::Y, p.y.value()),
-            2 => (Control::Amount, p.amount.value()),
-            3 => (Control::OutDb, p.out.value()),
-            4 => (Control::Auto, flag(p.auto.value())),
-            5 => (Control::Mix, p.mix.value()),
-            6 => (Control::Bypass, flag(p.bypass.value())),
-            7 => (Control::Mode, p.mode.value().mode().value() as f32),
-            8 => (Control::Morph, p.morph.value()),
-            i if i < 9 + NUM_PARAMS => (Control::Eq(i - 9), eq[i - 9].value()),
-            i if i < 9 + NUM_PARAMS + BAND_COUNT => {
-                let b = i - 9 - NUM_PARAMS;
-                (Control::BandOn(b), flag(on[b].value()))
-            }
-            i => match i - 9 - NUM_PARAMS - BAND_COUNT {
-                0 => (Control::FromX, from.0),
-                1 => (Control::FromY, from.1),
-                2 => (Control::ToX, to.0),
-                _ => (Control::ToY, to.1),
-            },
+        std::array::from_fn(|i| {
+            let control = CONTROLS[i].control;
+            let v = match (self.host[i], control) {
+                (Some(ptr), _) => plain_value(ptr),
+                (None, Control::FromX) => from.0,
+                (None, Control::FromY) => from.1,
+                (None, Control::ToX) => to.0,
+                (None, Control::ToY) => to.1,
+                // A row with an ID the parameters lack: a test rules it out.
+                (None, _) => f32::NAN,
+            };
+            (control, v)
         })
     }
 
@@ -149,6 +143,23 @@ impl SemanticEq {
         if let Some(new) = ends.take_new() {
             let old = p.swap_decoder(new);
             ends.retire(old);
+        }
+    }
+}
+
+/// The plain value of a parameter, as the processor takes it: floats as
+/// they are, switches as 0 or 1, a choice as its index (for the mode, the
+/// index is [`semantic_eq_dsp::Mode::value`]). Reads atomics only.
+fn plain_value(ptr: ParamPtr) -> f32 {
+    // SAFETY: every pointer comes from `SemanticEqParams::followed` on the
+    // `Arc` that `SemanticEq::params` holds for the plug-in's whole life,
+    // and the parameters never move inside it.
+    unsafe {
+        match ptr {
+            ParamPtr::FloatParam(p) => (*p).value(),
+            ParamPtr::BoolParam(p) => f32::from(u8::from((*p).value())),
+            ParamPtr::IntParam(p) => (*p).value() as f32,
+            ParamPtr::EnumParam(p) => (*p).modulated_plain_value() as f32,
         }
     }
 }

@@ -1,8 +1,11 @@
 //! The plug-in's parameters: short, stable IDs (never rename one; hosts
 //! store automation and presets under them), with ranges and formatters
-//! shared with the editor.
+//! shared with the editor. Names, ranges and defaults come from the
+//! engine's control table ([`semantic_eq_dsp::controls::CONTROLS`]); the
+//! IDs are written out here because nice-plug's derive needs literals, and
+//! a test checks them against the table.
 //!
-//! Smoothing is declared in [`semantic_eq_dsp::processor::smoothing_ms`] and done
+//! Smoothing is declared in [`semantic_eq_dsp::controls::smoothing_ms`] and done
 //! by the [`semantic_eq_dsp::Processor`], not by nice-plug's per-parameter
 //! smoothers: those advance by `next_step(n)`, whose f32 result depends on
 //! how the host cut the audio into blocks, and an offline bounce must equal
@@ -10,10 +13,11 @@
 //! the sample position.
 
 use crate::model_slot::ModelSlot;
+use nice_plug::params::internals::ParamPtr;
 use nice_plug::prelude::*;
 use semantic_eq_dsp::Mode;
-use semantic_eq_dsp::processor::MORPH_RANGE;
-use semantic_eq_model::{BAND_COUNT, BANDS, NUM_PARAMS, PARAMS, ParamScale};
+use semantic_eq_dsp::controls::{CONTROL_COUNT, CONTROLS, Control, ControlSpec};
+use semantic_eq_model::{BAND_COUNT, NUM_PARAMS, PARAMS, ParamScale};
 use std::sync::Arc;
 
 /// What the pad's y axis does, as shown on the parameter and the pad. In the
@@ -229,26 +233,14 @@ impl ManualParams {
     }
 }
 
-/// The host-facing name of EQ parameter `i` ("Bell 2 freq").
-fn manual_name(i: usize) -> String {
-    let band = BANDS
-        .iter()
-        .find(|b| b.gain_index == i || b.freq_index == i || b.q_index == Some(i))
-        .map_or("", |b| b.label);
-    let what = match PARAMS[i].unit {
-        "dB" => "gain",
-        "Hz" => "freq",
-        _ => "Q",
-    };
-    format!("{band} {what}")
-}
-
-/// A manual EQ parameter: its range, default and display from [`PARAMS`].
-/// Frequency and Q are skewed like their log scale, so a host's slider
-/// spends as much travel on each octave.
+/// A manual EQ parameter: its name, range and default from the control
+/// table, its display from its unit. Frequency and Q are skewed like their
+/// log scale ([`PARAMS`]), so a host's slider spends as much travel on
+/// each octave.
 pub fn manual_param(i: usize) -> FloatParam {
     let p = &PARAMS[i];
-    let (min, max) = (p.min as f32, p.max as f32);
+    let row = row(Control::Eq(i));
+    let (min, max) = (row.min as f32, row.max as f32);
     let range = match p.scale {
         ParamScale::Linear => FloatRange::Linear { min, max },
         ParamScale::Log => FloatRange::Skewed {
@@ -257,7 +249,7 @@ pub fn manual_param(i: usize) -> FloatParam {
             factor: FloatRange::skew_factor(if p.unit == "Hz" { -2.0 } else { -1.5 }),
         },
     };
-    let param = FloatParam::new(manual_name(i), p.default as f32, range);
+    let param = FloatParam::new(row.label, row.default as f32, range);
     match p.unit {
         "dB" => param
             .with_value_to_string(Arc::new(format_db))
@@ -280,7 +272,7 @@ pub fn manual_plain(i: usize, normalized: f32) -> f32 {
 
 impl Default for ManualParams {
     fn default() -> Self {
-        let on = |b: usize| BoolParam::new(format!("{} on", BANDS[b].label), true);
+        let on = |b: usize| switch(Control::BandOn(b));
         Self {
             ls_gain_db: manual_param(0),
             ls_freq_hz: manual_param(1),
@@ -359,13 +351,11 @@ pub fn format_morph(v: f32) -> String {
     format_percent(v)
 }
 
-/// The host-facing names of x and y. A host shows a parameter as name,
-/// value text, unit ("Warm ↔ +30 % bright"), and pedalboard names it from
-/// name and unit together (`warm_bright`, `thin_full`), so the names hold
-/// only the axes' first ends and the units the second ends.
-pub const X_HOST_NAME: &str = "Warm ↔";
+/// The host-facing names of x and y (from the control table, which says
+/// why they hold only the axes' first ends).
+pub const X_HOST_NAME: &str = CONTROLS[Control::X.index()].label;
 /// See [`X_HOST_NAME`].
-pub const Y_HOST_NAME: &str = "Thin ↔";
+pub const Y_HOST_NAME: &str = CONTROLS[Control::Y.index()].label;
 
 /// The unit label of the warm ↔ bright parameter: its text is a signed
 /// percentage towards bright ("+30", "-30"), which a host shows as
@@ -463,50 +453,54 @@ pub fn parse_db(s: &str) -> Option<f32> {
     v.is_finite().then_some(v)
 }
 
+/// The control table's row for `c`.
+fn row(c: Control) -> &'static ControlSpec {
+    &CONTROLS[c.index()]
+}
+
+/// A linear plug-in parameter with the table's name, range and default.
+fn linear(c: Control) -> FloatParam {
+    let r = row(c);
+    let range = FloatRange::Linear {
+        min: r.min as f32,
+        max: r.max as f32,
+    };
+    FloatParam::new(r.label, r.default as f32, range)
+}
+
+/// An on/off parameter with the table's name and default.
+fn switch(c: Control) -> BoolParam {
+    let r = row(c);
+    BoolParam::new(r.label, r.default >= 0.5)
+}
+
 impl Default for SemanticEqParams {
     fn default() -> Self {
-        let bipolar = FloatRange::Linear {
-            min: -1.0,
-            max: 1.0,
-        };
+        let mode = row(Control::Mode);
         Self {
-            x: FloatParam::new(X_HOST_NAME, 0.0, bipolar)
+            x: linear(Control::X)
                 .with_unit(X_UNIT)
                 .with_value_to_string(Arc::new(format_signed_percent))
                 .with_string_to_value(Arc::new(parse_x)),
-            y: FloatParam::new(Y_HOST_NAME, 0.0, bipolar)
+            y: linear(Control::Y)
                 .with_unit(Y_UNIT)
                 .with_value_to_string(Arc::new(format_signed_percent))
                 .with_string_to_value(Arc::new(parse_y)),
-            amount: FloatParam::new("Amount", 1.0, FloatRange::Linear { min: 0.0, max: 2.0 })
+            amount: linear(Control::Amount)
                 .with_value_to_string(Arc::new(format_percent))
                 .with_string_to_value(Arc::new(parse_percent)),
-            out: FloatParam::new(
-                "Output",
-                0.0,
-                FloatRange::Linear {
-                    min: -24.0,
-                    max: 24.0,
-                },
-            )
-            .with_value_to_string(Arc::new(format_db))
-            .with_string_to_value(Arc::new(parse_db)),
-            auto: BoolParam::new("Auto-gain", false),
-            mix: FloatParam::new("Mix", 1.0, FloatRange::Linear { min: 0.0, max: 1.0 })
+            out: linear(Control::OutDb)
+                .with_value_to_string(Arc::new(format_db))
+                .with_string_to_value(Arc::new(parse_db)),
+            auto: switch(Control::Auto),
+            mix: linear(Control::Mix)
                 .with_value_to_string(Arc::new(format_percent))
                 .with_string_to_value(Arc::new(parse_percent)),
-            bypass: BoolParam::new("Bypass", false).make_bypass(),
-            mode: EnumParam::new("Mode", ModeChoice::Pad),
-            morph: FloatParam::new(
-                "Morph",
-                0.5,
-                FloatRange::Linear {
-                    min: MORPH_RANGE.0 as f32,
-                    max: MORPH_RANGE.1 as f32,
-                },
-            )
-            .with_value_to_string(Arc::new(format_morph))
-            .with_string_to_value(Arc::new(parse_percent)),
+            bypass: switch(Control::Bypass).make_bypass(),
+            mode: EnumParam::new(mode.label, ModeChoice::from_index(mode.default as usize)),
+            morph: linear(Control::Morph)
+                .with_value_to_string(Arc::new(format_morph))
+                .with_string_to_value(Arc::new(parse_percent)),
             from: EnumParam::new("Morph from", Descriptor::Warm),
             to: EnumParam::new("Morph to", Descriptor::Bright),
             manual: ManualParams::default(),
@@ -515,9 +509,78 @@ impl Default for SemanticEqParams {
     }
 }
 
+impl SemanticEqParams {
+    /// Where each row of the control table lives among these parameters
+    /// (by its ID), for the plug-in to follow; `None` for the rows it
+    /// derives itself (the morph line's ends, from `from` and `to`).
+    pub fn followed(&self) -> [Option<ParamPtr>; CONTROL_COUNT] {
+        let map = self.param_map();
+        std::array::from_fn(|i| {
+            let id = CONTROLS[i].id;
+            map.iter()
+                .find(|(pid, _, _)| !id.is_empty() && pid == id)
+                .map(|(_, ptr, _)| *ptr)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The plug-in's parameters are the control table's rows: same IDs,
+    /// names, ranges and defaults; the only others are the morph line's
+    /// two landmark choices, from which the plug-in derives the table's
+    /// line-end rows.
+    #[test]
+    fn parameters_are_the_control_table() {
+        use semantic_eq_dsp::controls::by_id;
+        let params = SemanticEqParams::default();
+        let map = params.param_map();
+        for (id, ptr, _) in &map {
+            let Some(row) = by_id(id) else {
+                assert!(
+                    ["from", "to"].contains(&id.as_str()),
+                    "{id} is not in the table"
+                );
+                continue;
+            };
+            // SAFETY: `ptr` points into `params`, alive for the whole test.
+            let name = unsafe { ptr.name() };
+            assert_eq!(name, row.label, "{id}");
+            // SAFETY: as above.
+            match *ptr {
+                ParamPtr::FloatParam(p) => {
+                    let p = unsafe { &*p };
+                    let range = (p.preview_plain(0.0), p.preview_plain(1.0));
+                    assert_eq!(range, (row.min as f32, row.max as f32), "{id}");
+                    assert_eq!(p.default_plain_value(), row.default as f32, "{id}");
+                    assert!(!row.stepped(), "{id}");
+                }
+                ParamPtr::BoolParam(p) => {
+                    let p = unsafe { &*p };
+                    assert_eq!(p.default_plain_value(), row.default == 1.0, "{id}");
+                    assert_eq!((row.min, row.max), (0.0, 1.0), "{id}");
+                    assert!(row.stepped(), "{id}");
+                }
+                ParamPtr::EnumParam(p) => {
+                    let p = unsafe { &*p };
+                    assert_eq!(p.default_plain_value(), row.default as i32, "{id}");
+                    assert_eq!((row.min, row.max), (0.0, (p.len() - 1) as f64), "{id}");
+                    assert!(row.stepped(), "{id}");
+                }
+                ParamPtr::IntParam(_) => panic!("{id}: no integer parameters"),
+            }
+        }
+        let followed = params.followed();
+        for (row, ptr) in CONTROLS.iter().zip(followed) {
+            assert_eq!(row.id.is_empty(), ptr.is_none(), "{}", row.label);
+        }
+        // The mode's index is the value the processor takes.
+        for m in [ModeChoice::Pad, ModeChoice::Morph, ModeChoice::Manual] {
+            assert_eq!(m.to_index() as f64, m.mode().value());
+        }
+    }
 
     #[test]
     fn x_reads_as_warm_or_bright_in_the_editor() {

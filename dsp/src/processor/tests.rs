@@ -1,5 +1,6 @@
 use super::*;
 use crate::Targets;
+use semantic_eq_model::PARAMS;
 
 fn settings(sample_rate: f64, channels: usize) -> Settings {
     Settings {
