@@ -8,6 +8,9 @@
 # ratio of our wall time to sox's and to ffmpeg's.
 #
 # Usage: bench/peers.sh [seconds] [repeats]     (defaults: 300 5)
+# KERNELS="sse2 fma" times our render once per named kernel (`--kernel`),
+# side by side in the same run; SEQ=path uses that binary instead of
+# building one.
 set -euo pipefail
 
 SECONDS_LONG=${1:-300}
@@ -20,8 +23,11 @@ for tool in sox ffmpeg; do
   command -v "$tool" >/dev/null || { echo "error: $tool is not installed (apt-get install sox ffmpeg)" >&2; exit 1; }
 done
 
-cargo build --release -q -p semantic-eq-cli --manifest-path "$ROOT/Cargo.toml"
-SEQ="$ROOT/target/release/semantic-eq"
+if [ -z "${SEQ:-}" ]; then
+  cargo build --release -q -p semantic-eq-cli --manifest-path "$ROOT/Cargo.toml"
+  SEQ="$ROOT/target/release/semantic-eq"
+fi
+KERNELS=${KERNELS:-}
 
 IN="$WORK/pink.wav"
 sox -q -n -r 48000 -c 2 -b 32 -e floating-point "$IN" synth "$SECONDS_LONG" pinknoise vol 0.25
@@ -58,13 +64,21 @@ for i in $(seq "$REPEATS"); do
   run ffmpeg ffmpeg -nostdin -y -v error -filter_threads 1 -i "$IN" -af "$FF_FILTER" -c:a pcm_f32le "$WORK/ff.wav"
   run ours_static "$SEQ" render "$IN" "$WORK/static.wav" --eq "$EQ" --quiet
   run ours_morph "$SEQ" render "$IN" "$WORK/morph.wav" --eq "$EQ" --automation "$MORPH" --quiet
+  for k in $KERNELS; do
+    run "static_$k" "$SEQ" render "$IN" "$WORK/static.wav" --eq "$EQ" --quiet --kernel "$k"
+    run "morph_$k" "$SEQ" render "$IN" "$WORK/morph.wav" --eq "$EQ" --automation "$MORPH" --quiet --kernel "$k"
+  done
 done
 
 median() { grep "^$1 " "$WORK/times" | awk '{print $2}' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 SOX=$(median sox); FF=$(median ffmpeg); OS=$(median ours_static); OM=$(median ours_morph)
 FRAMES=$((SECONDS_LONG * 48000))
 printf "%-12s %8s %10s %14s\n" tool "median_s" "x_realtime" "ns_per_frame"
-for row in "sox $SOX" "ffmpeg $FF" "ours_static $OS" "ours_morph $OM"; do
+ROWS=("sox $SOX" "ffmpeg $FF" "ours_static $OS" "ours_morph $OM")
+for k in $KERNELS; do
+  ROWS+=("static_$k $(median "static_$k")" "morph_$k $(median "morph_$k")")
+done
+for row in "${ROWS[@]}"; do
   set -- $row
   printf "%-12s %8.3f %10.0f %14.2f\n" "$1" "$2" "$(echo "$SECONDS_LONG / $2" | bc -l)" "$(echo "$2 * 1000000000 / $FRAMES" | bc -l)"
 done

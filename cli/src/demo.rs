@@ -4,7 +4,9 @@
 //! newcomer hears the engine without bringing audio of their own.
 
 use super::render::{RenderOptions, render};
+use super::wav::{self, SampleFormat, WavFormat};
 use anyhow::{Context, Result};
+use semantic_eq_model::rng::XorShift64;
 use std::fs;
 use std::path::Path;
 
@@ -49,32 +51,27 @@ pub fn demo(dir: &Path, quiet: bool) -> Result<()> {
 /// 24-bit stereo pink noise at about −18 dBFS RMS (Voss-McCartney with a
 /// fixed seed, so every demo is the same file).
 fn write_pink_noise(path: &Path) -> Result<()> {
-    let spec = hound::WavSpec {
+    let format = WavFormat {
+        sample: SampleFormat::I24,
         channels: 2,
         sample_rate: SAMPLE_RATE,
-        bits_per_sample: 24,
-        sample_format: hound::SampleFormat::Int,
+        channel_mask: None,
     };
-    let mut w = hound::WavWriter::create(path, spec)
-        .with_context(|| format!("cannot create '{}'", path.display()))?;
-    let mut seed = 0x853c_49e6_748f_ea9bu64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
+    let mut rng = XorShift64::new(0x853c_49e6_748f_ea9b);
     let mut rows = [[0.0f64; 16]; 2];
-    for n in 0..(SECONDS * SAMPLE_RATE) as usize {
+    let frames = (SECONDS * SAMPLE_RATE) as usize;
+    let mut samples = Vec::with_capacity(frames * 2);
+    for n in 0..frames {
         // Row k changes every 2^k samples: the sum has a 1/f spectrum.
         let k = (n | 1 << 15).trailing_zeros() as usize;
         for ch in &mut rows {
-            ch[k] = next();
+            ch[k] = rng.next_f64() - 0.5;
             let v = ch.iter().sum::<f64>() / 16.0 * 1.7;
-            w.write_sample((v * 8_388_607.0).round().clamp(-8_388_608.0, 8_388_607.0) as i32)?;
+            let q = (v * 8_388_607.0).round().clamp(-8_388_608.0, 8_388_607.0);
+            // Exact in f32 (24 bits), so encoding gives back `q` itself.
+            samples.push(q as f32 / 8_388_608.0);
         }
     }
-    w.finalize()
-        .with_context(|| format!("cannot finish '{}'", path.display()))?;
-    Ok(())
+    let bytes = wav::file_bytes(&format, &samples)?;
+    fs::write(path, bytes).with_context(|| format!("cannot write '{}'", path.display()))
 }

@@ -19,6 +19,7 @@ pub mod decode;
 pub mod demo;
 pub mod eval;
 pub mod pipeline;
+pub mod platform;
 pub mod plots;
 pub mod render;
 #[cfg(feature = "train")]
@@ -379,6 +380,31 @@ pub struct RenderArgs {
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Filter implementation; default: the fastest this CPU runs. The
+    /// kernels agree to the precision tests but not bit for bit (fused
+    /// multiply-adds round once), so naming one reproduces another
+    /// machine's bits, and it lets the kernels be timed side by side.
+    #[arg(long, value_enum, hide = true)]
+    pub kernel: Option<KernelArg>,
+}
+
+/// `--kernel`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum KernelArg {
+    Scalar,
+    Sse2,
+    Fma,
+}
+
+impl KernelArg {
+    fn kernel(self) -> semantic_eq_dsp::Kernel {
+        match self {
+            KernelArg::Scalar => semantic_eq_dsp::Kernel::Scalar,
+            KernelArg::Sse2 => semantic_eq_dsp::Kernel::Sse2,
+            KernelArg::Fma => semantic_eq_dsp::Kernel::Fma,
+        }
+    }
 }
 
 /// `--mode`.
@@ -420,6 +446,7 @@ impl From<RenderArgs> for render::RenderOptions {
             automation: a.automation,
             float: a.float,
             quiet: a.quiet,
+            kernel: a.kernel.map(KernelArg::kernel),
         }
     }
 }

@@ -13,8 +13,10 @@ fn main() -> std::process::ExitCode {
         // candle's CPU kernels size their thread pool from this variable;
         // left unset they pay for threads they do not need. Two threads (or
         // one on a single core) also keep training deterministic across
-        // machines with more cores. SAFETY: no other thread exists yet.
+        // machines with more cores.
         let n = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+        // SAFETY: no other thread exists yet, so nothing reads the
+        // environment concurrently.
         unsafe { std::env::set_var("RAYON_NUM_THREADS", n.to_string()) };
     }
     semantic_eq_cli::main()

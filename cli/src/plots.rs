@@ -24,7 +24,6 @@ use plotters::prelude::*;
 use semantic_eq_model::metrics::{self, linspace};
 use semantic_eq_model::{Decoder, EqParams, cascade_magnitude_db};
 use std::collections::BTreeMap;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
@@ -110,7 +109,7 @@ pub fn write_all(
 /// Whether `a` and `b` name the same existing file (through links too).
 fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(ma), Ok(mb)) => ma.dev() == mb.dev() && ma.ino() == mb.ino(),
+        (Ok(ma), Ok(mb)) => crate::platform::same_file(&ma, &mb),
         _ => false,
     }
 }
@@ -152,8 +151,7 @@ fn write_png(
             .and_then(|()| root.present().map_err(|e| anyhow!("{e}")))
             .with_context(|| format!("cannot draw '{}'", path.display()))?;
     }
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))
+    crate::platform::make_readable(tmp.as_file())
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("cannot write '{}'", path.display()))?;
     tmp.persist(path)

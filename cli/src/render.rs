@@ -7,6 +7,7 @@ use super::controls::{
     processor_control, processor_plain,
 };
 use super::pipeline::{self, StreamError};
+use super::platform;
 use super::wav::{self, SampleFormat, WavFormat};
 use anyhow::{Context, Result, bail, ensure};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -15,10 +16,8 @@ use semantic_eq_dsp::processor::CHUNK;
 use semantic_eq_dsp::{Kernel, Mode, Processor, Settings};
 use semantic_eq_model::file::{MAX_MODEL_BYTES, read_regular_file};
 use semantic_eq_model::{BANDS, Decoder, EqParams, NUM_PARAMS};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGXFSZ};
 use std::fs::{self, File, Metadata};
 use std::io::{self, BufReader, IsTerminal, Seek, SeekFrom, Write};
-use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -68,6 +67,8 @@ pub struct RenderOptions {
     pub float: bool,
     /// No progress bar.
     pub quiet: bool,
+    /// Filter implementation; `None` = [`Kernel::detect`].
+    pub kernel: Option<Kernel>,
 }
 
 impl RenderOptions {
@@ -93,6 +94,7 @@ impl RenderOptions {
             automation: None,
             float: false,
             quiet: false,
+            kernel: None,
         }
     }
 }
@@ -390,7 +392,11 @@ pub fn render(opts: &RenderOptions) -> Result<()> {
     let settings = Settings {
         sample_rate,
         channels: in_format.channels,
-        kernel: Kernel::detect(),
+        kernel: match opts.kernel {
+            None => Kernel::detect(),
+            Some(k) if k.is_available() => k,
+            Some(k) => bail!("this CPU cannot run the {k:?} kernel"),
+        },
     };
     let mut processor = controls.start(&settings).with_context(show_in)?;
     let mut scratch = vec![0.0f32; CHUNK * in_format.channels];
@@ -426,14 +432,7 @@ pub fn render(opts: &RenderOptions) -> Result<()> {
     // is removed and nothing partial remains. Registered before the
     // temporary file exists.
     let stop = Arc::new(AtomicBool::new(false));
-    for signal in [SIGINT, SIGTERM, SIGHUP] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))
-            .context("cannot install the signal handler")?;
-    }
-    // Past a file size limit (ulimit -f) a write fails with EFBIG, reported
-    // like any write error, instead of SIGXFSZ killing the process.
-    signal_hook::flag::register(SIGXFSZ, Arc::new(AtomicBool::new(false)))
-        .context("cannot install the signal handler")?;
+    platform::on_stop_signals(&stop).context("cannot install the signal handler")?;
 
     let mut sink = Sink::open(&opts.output)?;
     let interrupted = match sink {
@@ -505,7 +504,7 @@ impl Sink {
     fn open(output: &Path) -> Result<Self> {
         let show = || output.display();
         match fs::metadata(output) {
-            Ok(m) if m.file_type().is_char_device() => fs::OpenOptions::new()
+            Ok(m) if platform::is_char_device(&m.file_type()) => fs::OpenOptions::new()
                 .write(true)
                 .open(output)
                 .map(Sink::Device)
@@ -549,30 +548,7 @@ impl Sink {
         let Sink::Atomic { tmp, .. } = self else {
             return Ok(());
         };
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::fd::AsRawFd;
-            let Ok(len) = libc::off_t::try_from(len) else {
-                return Ok(());
-            };
-            // SAFETY: a plain system call on a descriptor this file owns.
-            let r = unsafe {
-                libc::fallocate(tmp.as_file().as_raw_fd(), libc::FALLOC_FL_KEEP_SIZE, 0, len)
-            };
-            if r != 0 {
-                let e = io::Error::last_os_error();
-                // File systems without the call just do without it.
-                if !matches!(
-                    e.raw_os_error(),
-                    Some(libc::EOPNOTSUPP | libc::ENOSYS | libc::EINVAL)
-                ) {
-                    return Err(e);
-                }
-            }
-        }
-        #[cfg(not(target_os = "linux"))]
-        let _ = (tmp, len);
-        Ok(())
+        platform::reserve(tmp.as_file(), len)
     }
 
     /// Renames the temporary file into place.
@@ -602,7 +578,7 @@ fn refuse_input_as_output(
     };
     match fs::metadata(output) {
         Ok(out_meta) => {
-            if out_meta.dev() == in_meta.dev() && out_meta.ino() == in_meta.ino() {
+            if platform::same_file(&out_meta, in_meta) {
                 return Err(refuse());
             }
             ensure!(
@@ -652,19 +628,19 @@ fn temp_file_for(output: &Path) -> Result<tempfile::NamedTempFile> {
         output.display()
     );
     let dir = parent_dir(output);
-    tempfile::Builder::new()
-        .prefix(".semantic-eq-")
-        .suffix(".tmp")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".semantic-eq-").suffix(".tmp");
+    if let Some(mode) = platform::new_file_permissions() {
         // Subject to the umask, like any newly created file.
-        .permissions(fs::Permissions::from_mode(0o666))
-        .tempfile_in(dir)
-        .with_context(|| {
-            format!(
-                "cannot create the output '{}' (temporary file in '{}')",
-                output.display(),
-                dir.display()
-            )
-        })
+        builder.permissions(mode);
+    }
+    builder.tempfile_in(dir).with_context(|| {
+        format!(
+            "cannot create the output '{}' (temporary file in '{}')",
+            output.display(),
+            dir.display()
+        )
+    })
 }
 
 /// A progress bar on stderr for long renders on a terminal; invisible otherwise.

@@ -350,6 +350,27 @@ pub fn header_bytes(format: &WavFormat, frames: u64) -> Result<(Vec<u8>, usize)>
     Ok((out, pad))
 }
 
+/// A whole file in memory: the header of `format`, `samples` (interleaved)
+/// encoded as [`encode`] does, and the pad byte if one is needed.
+pub fn file_bytes(format: &WavFormat, samples: &[f32]) -> Result<Vec<u8>> {
+    ensure!(
+        format.channels > 0 && samples.len().is_multiple_of(format.channels),
+        "{} samples do not fill {}-channel frames",
+        samples.len(),
+        format.channels
+    );
+    let (header, pad) = header_bytes(format, (samples.len() / format.channels) as u64)?;
+    let mut out = header;
+    let start = out.len();
+    out.resize(start + samples.len() * format.sample.bytes() + pad, 0);
+    encode(
+        format.sample,
+        samples,
+        &mut out[start..start + samples.len() * format.sample.bytes()],
+    );
+    Ok(out)
+}
+
 const SCALE_16: f32 = 1.0 / 32_768.0;
 const SCALE_24: f32 = 1.0 / 8_388_608.0;
 const SCALE_32: f32 = 1.0 / 2_147_483_648.0;
@@ -426,37 +447,17 @@ pub fn encode(format: SampleFormat, samples: &[f32], out: &mut [u8]) {
     }
 }
 
+/// The workspace's WAV-building test support (`semantic_eq_tests::wav_files`).
+#[cfg(test)]
+#[allow(dead_code)]
+#[path = "../../tests/src/wav_files.rs"]
+mod wav_files;
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Cursor;
-
-    fn fmt_chunk(tag: u16, channels: u16, rate: u32, bits: u16, block_align: u16) -> Vec<u8> {
-        let mut f = Vec::new();
-        f.extend_from_slice(&tag.to_le_bytes());
-        f.extend_from_slice(&channels.to_le_bytes());
-        f.extend_from_slice(&rate.to_le_bytes());
-        f.extend_from_slice(&(rate * u32::from(block_align)).to_le_bytes());
-        f.extend_from_slice(&block_align.to_le_bytes());
-        f.extend_from_slice(&bits.to_le_bytes());
-        f
-    }
-
-    fn riff(chunks: &[(&[u8; 4], Vec<u8>)]) -> Vec<u8> {
-        let mut body = b"WAVE".to_vec();
-        for (id, data) in chunks {
-            body.extend_from_slice(*id);
-            body.extend_from_slice(&(data.len() as u32).to_le_bytes());
-            body.extend_from_slice(data);
-            if data.len() % 2 == 1 {
-                body.push(0);
-            }
-        }
-        let mut out = b"RIFF".to_vec();
-        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        out.extend_from_slice(&body);
-        out
-    }
+    use wav_files::{fmt_chunk, riff};
 
     fn parse(bytes: &[u8]) -> Result<WavInfo> {
         read_header(&mut Cursor::new(bytes), bytes.len() as u64)

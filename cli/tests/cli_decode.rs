@@ -2,6 +2,7 @@
 //! from seeded random weights (no training needed).
 
 use semantic_eq_model::decoder::Dense;
+use semantic_eq_model::rng::Lcg64;
 use semantic_eq_model::{Arch, Decoder, EqParams, NUM_PARAMS, PARAMS};
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
@@ -14,13 +15,8 @@ fn run(args: &[&std::ffi::OsStr]) -> Output {
 }
 
 fn model_file(dir: &std::path::Path) -> std::path::PathBuf {
-    let mut state = 0x1234_5678_u64;
-    let mut next = || {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((state >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 4.0
-    };
+    let mut rng = Lcg64::new(0x1234_5678);
+    let mut next = || ((rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 4.0;
     let arch = Arch::default();
     let layers = arch
         .layer_dims()

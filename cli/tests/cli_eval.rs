@@ -30,7 +30,7 @@ fn record(id: usize, descriptor: &str, rng: &mut Lcg) -> String {
 /// 40 rows (warm, bright, "bass boost", muddy, test noise) and one
 /// out-of-range row: 32 evaluated, 8 noise, 1 rejected.
 fn fixture(path: &Path) {
-    let mut rng = Lcg(7);
+    let mut rng = Lcg::new(7);
     let names = ["warm", "Bright ", "bass boost", "muddy", "test"];
     let mut text: String = (0..40)
         .map(|i| record(i + 1, names[i % names.len()], &mut rng))
@@ -220,7 +220,7 @@ fn bad_inputs_fail_with_one_line_and_no_plots() {
     check(&["--data".as_ref(), binary.as_ref()], "binary file");
 
     let noise = dir.path().join("noise.csv");
-    let mut rng = Lcg(3);
+    let mut rng = Lcg::new(3);
     let text: String = (1..=10).map(|i| record(i, "test", &mut rng)).collect();
     fs::write(&noise, text).unwrap();
     let t = check(&["--data".as_ref(), noise.as_ref()], "only noise");

@@ -17,6 +17,10 @@
 //! see [`read_only_directories_refuse_the_output`] and
 //! [`a_full_file_system_leaves_nothing_behind`]; a mechanism that is not
 //! available is skipped with the reason printed, never asserted vacuously.
+//!
+//! Unix only: FIFOs, sockets, device nodes, signals and file modes are the
+//! cases.
+#![cfg(unix)]
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -28,6 +32,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+#[allow(dead_code)]
+#[path = "../../tests/src/wav_files.rs"]
+mod wav_files;
+use wav_files::{extensible_body, fmt_body, riff};
 
 const BIN: &str = env!("CARGO_BIN_EXE_semantic-eq");
 
@@ -229,49 +238,6 @@ fn wav16(channels: u16, rate: u32, frames: usize, seed: u64) -> Vec<u8> {
         f.extend_from_slice(&v.to_le_bytes());
     }
     f
-}
-
-/// The 16 bytes of a plain `fmt ` chunk body.
-fn fmt_body(tag: u16, channels: u16, rate: u32, bits: u16) -> Vec<u8> {
-    let align = channels.wrapping_mul(bits / 8);
-    let mut b = Vec::with_capacity(16);
-    b.extend_from_slice(&tag.to_le_bytes());
-    b.extend_from_slice(&channels.to_le_bytes());
-    b.extend_from_slice(&rate.to_le_bytes());
-    b.extend_from_slice(&rate.wrapping_mul(u32::from(align)).to_le_bytes());
-    b.extend_from_slice(&align.to_le_bytes());
-    b.extend_from_slice(&bits.to_le_bytes());
-    b
-}
-
-/// A `WAVE_FORMAT_EXTENSIBLE` fmt body (40 bytes) for integer PCM.
-fn extensible_body(channels: u16, rate: u32, bits: u16) -> Vec<u8> {
-    let mut b = fmt_body(0xFFFE, channels, rate, bits);
-    b.extend_from_slice(&22u16.to_le_bytes());
-    b.extend_from_slice(&bits.to_le_bytes());
-    b.extend_from_slice(&0u32.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&[
-        0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71,
-    ]);
-    b
-}
-
-/// A RIFF/WAVE file of the given chunks (pad bytes added, sizes correct).
-fn riff(chunks: &[(&[u8; 4], Vec<u8>)]) -> Vec<u8> {
-    let mut body = b"WAVE".to_vec();
-    for (id, data) in chunks {
-        body.extend_from_slice(*id);
-        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        body.extend_from_slice(data);
-        if data.len() % 2 == 1 {
-            body.push(0);
-        }
-    }
-    let mut out = b"RIFF".to_vec();
-    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    out.extend_from_slice(&body);
-    out
 }
 
 fn set_u32(f: &mut [u8], at: usize, v: u32) {

@@ -1,6 +1,7 @@
 //! `semantic-eq render` with the modes: `--mode`, `--bands-off`, and the
 //! `mode` and band-switch automation names.
 
+use semantic_eq_model::rng::XorShift32;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -27,13 +28,9 @@ fn noise_wav(path: &Path, frames: usize) {
         sample_format: hound::SampleFormat::Float,
     };
     let mut w = hound::WavWriter::create(path, spec).unwrap();
-    let mut s = 0x9E37_79B9u32;
+    let mut rng = XorShift32::new(0x9E37_79B9);
     for _ in 0..frames * 2 {
-        s ^= s << 13;
-        s ^= s >> 17;
-        s ^= s << 5;
-        w.write_sample((s as f32 / u32::MAX as f32 - 0.5) * 0.5)
-            .unwrap();
+        w.write_sample((rng.next_unit_f32() - 0.5) * 0.5).unwrap();
     }
     w.finalize().unwrap();
 }

@@ -39,7 +39,7 @@ fn record(id: usize, descriptor: &str, rng: &mut Lcg) -> String {
 
 /// 90 rows: warm, bright, two other terms and some `test` noise.
 fn fixture(path: &Path) {
-    let mut rng = Lcg(42);
+    let mut rng = Lcg::new(42);
     let mut text = String::new();
     let names = ["warm", "Bright ", "warmer", "muddy", "air y", "test"];
     for id in 0..90 {
@@ -160,7 +160,7 @@ fn bad_inputs_fail_with_one_line_and_no_output() {
     assert!(t.contains("no usable SAFE rows"), "{t}");
 
     let noise = dir.path().join("noise.csv");
-    let mut rng = Lcg(1);
+    let mut rng = Lcg::new(1);
     let text: String = (1..=20).map(|i| record(i, "test", &mut rng)).collect();
     fs::write(&noise, text).unwrap();
     let t = check(train(&noise, &out, &["--epochs", "1"]), "only noise");

@@ -2,6 +2,7 @@
 //! (`lowshelf`, `equalizer`, `highshelf` with `t=q` widths, double
 //! precision) applied to the same file must agree within −100 dBFS.
 
+use semantic_eq_model::rng::XorShift64;
 use std::path::Path;
 use std::process::Command;
 
@@ -22,14 +23,11 @@ fn write_noise(path: &Path, sample_rate: u32, seconds: f64) {
     let mut w = hound::WavWriter::create(path, spec).unwrap();
     // White noise through a gentle one-pole lowpass: energy at every band,
     // peaks well below full scale (−12 dBFS RMS-ish).
-    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rng = XorShift64::new(0x9e37_79b9_7f4a_7c15);
     let mut lp = [0.0f64; 2];
     for _ in 0..(sample_rate as f64 * seconds) as usize {
         for v in &mut lp {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            let white = (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+            let white = rng.next_f64() - 0.5;
             *v = 0.7 * *v + 0.3 * white;
             w.write_sample((*v * 0.8) as f32).unwrap();
         }

@@ -19,19 +19,15 @@ use biquad::Biquad;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use semantic_eq_dsp::{EqEngine, Kernel, Targets};
 use semantic_eq_model::EqParams;
+use semantic_eq_model::rng::XorShift64;
 
 const FRAMES: usize = 48_000;
 const SAMPLE_RATE: f64 = 48_000.0;
 
 fn noise(frames: usize, channels: usize) -> Vec<f32> {
-    let mut s = 0x2545_f491_4f6c_dd1du64;
+    let mut rng = XorShift64::new(0x2545_f491_4f6c_dd1d);
     (0..frames * channels)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            ((s >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.5
-        })
+        .map(|_| ((rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.5)
         .collect()
 }
 

@@ -1,4 +1,4 @@
-//! Times the engine on one core: `cargo run --release --example kernel_probe -- [static|morph] [scalar|sse2|fma|skewed]`.
+//! Times the engine on one core: `cargo run --release --example kernel_probe -- [static|morph] [scalar|sse2|fma]`.
 use semantic_eq_dsp::{EqEngine, Kernel, Targets};
 use semantic_eq_model::EqParams;
 use std::time::Instant;

@@ -7,8 +7,10 @@
 //! The model crate's textbook `cos`/`sin` derivation is the independent
 //! reference the tests hold this one to.
 
-use super::fastmath;
-use super::kernel::{COEFFS, Cascade, Kernel, PER_STAGE, STAGES, flat_stage};
+use crate::cascade::Cascade;
+use crate::consts::PER_STAGE;
+use crate::cpu::{Checked, Kernel};
+use crate::fastmath;
 use semantic_eq_model::{
     BAND_COUNT, BANDS, BandKind, BiquadCoeffs, MAX_FREQ_RATIO, NUM_PARAMS, PARAMS, SHELF_Q,
 };
@@ -117,17 +119,16 @@ impl Plan {
     /// transcendentals of all five bands are batched into branch-free loops.
     pub fn cascade(
         &self,
-        kernel: Kernel,
+        kernel: Checked,
         normalized: &[f64; NUM_PARAMS],
         amount: f64,
         output_db: f64,
     ) -> Cascade {
         #[cfg(target_arch = "x86_64")]
-        match kernel {
-            // SAFETY: these kernels are only chosen where their features were detected.
-            Kernel::Fma => return unsafe { self.cascade_avx2(normalized, amount, output_db) },
-            Kernel::Skewed => return unsafe { self.cascade_avx512(normalized, amount, output_db) },
-            _ => {}
+        if kernel.kernel() == Kernel::Fma {
+            // SAFETY: `kernel` is `Checked`: detection found AVX2 (and FMA)
+            // for the FMA kernel.
+            return unsafe { self.cascade_avx2(normalized, amount, output_db) };
         }
         let _ = kernel;
         self.cascade_generic(normalized, amount, output_db)
@@ -138,18 +139,6 @@ impl Plan {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn cascade_avx2(&self, normalized: &[f64; NUM_PARAMS], amount: f64, output_db: f64) -> Cascade {
-        self.cascade_generic(normalized, amount, output_db)
-    }
-
-    /// The same again, eight lanes wide.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq")]
-    fn cascade_avx512(
-        &self,
-        normalized: &[f64; NUM_PARAMS],
-        amount: f64,
-        output_db: f64,
-    ) -> Cascade {
         self.cascade_generic(normalized, amount, output_db)
     }
 
@@ -212,191 +201,10 @@ impl Plan {
     }
 }
 
-/// Grid points whose coefficients [`Plan::cascades`] works out together,
-/// one per lane of an AVX-512 register.
-pub(crate) const GRID_LANES: usize = 8;
-
-/// Smoothed values at up to [`GRID_LANES`] grid points, lane by lane.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct GridValues {
-    /// The 13 parameters, normalised.
-    pub norm: [[f64; GRID_LANES]; NUM_PARAMS],
-    /// Gain scale (1 = 100 %).
-    pub amount: [f64; GRID_LANES],
-    /// Output gain, dB.
-    pub output_db: [f64; GRID_LANES],
-}
-
-/// Coefficients of [`GRID_LANES`] cascades, coefficient-major
-/// (`[k][lane]` is coefficient `k` of [`Cascade`] for that lane).
-pub(crate) type GridCascades = [[f64; GRID_LANES]; COEFFS];
-
-impl Plan {
-    /// [`Plan::cascade`] for up to eight grid points at once (unused lanes
-    /// are computed and ignored): lane by lane the same operations in the
-    /// same order, so each lane's coefficients are those of
-    /// [`Plan::cascade`] bit for bit. Batching across grid points rather
-    /// than bands keeps every band's formula branch-free across the lanes.
-    /// Written into `out` in place (a returned value was copied).
-    ///
-    /// The first `lanes` lanes are consecutive grid points, and get
-    /// [`Cascade::settle_flat`]'s pass-through rule in turn (`was_flat`
-    /// for the grid point before lane 0, updated to the last lane's).
-    /// Here the rule is a few vector operations per band, none at all
-    /// while no gain in the batch is near 0 dB and no band was flat.
-    /// (Applied afterwards, lane by lane, it measured a tenth of a
-    /// nanosecond per morphing frame.)
-    pub fn cascades(
-        &self,
-        kernel: Kernel,
-        v: &GridValues,
-        out: &mut GridCascades,
-        lanes: usize,
-        was_flat: &mut [bool; STAGES],
-    ) {
-        #[cfg(target_arch = "x86_64")]
-        if kernel == Kernel::Skewed {
-            // SAFETY: this kernel is only chosen where AVX-512 was detected.
-            return unsafe { self.cascades_avx512(v, out, lanes, was_flat) };
-        }
-        let _ = kernel;
-        self.cascades_generic(v, out, lanes, was_flat)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq")]
-    fn cascades_avx512(
-        &self,
-        v: &GridValues,
-        out: &mut GridCascades,
-        lanes: usize,
-        was_flat: &mut [bool; STAGES],
-    ) {
-        self.cascades_generic(v, out, lanes, was_flat)
-    }
-
-    // Lane loops index several arrays at once, as the vectoriser wants them.
-    #[allow(clippy::needless_range_loop)]
-    #[inline(always)]
-    fn cascades_generic(
-        &self,
-        v: &GridValues,
-        c: &mut GridCascades,
-        lanes: usize,
-        was_flat: &mut [bool; STAGES],
-    ) {
-        const L: usize = GRID_LANES;
-        // The exp() arguments of `cascade_generic`, in its order.
-        let mut e = [[0.0f64; L]; 14];
-        for (b, band) in BANDS.iter().enumerate() {
-            let (ln_min, ln_ratio) = self.ln_freq[b];
-            let (g_min, g_span) = self.gain_db[b];
-            for l in 0..L {
-                e[b][l] = ln_min + v.norm[band.freq_index][l] * ln_ratio;
-                e[8 + b][l] =
-                    (g_min + v.norm[band.gain_index][l] * g_span) * v.amount[l] * (LN_10 / 80.0);
-            }
-        }
-        for (i, band) in BANDS[1..4].iter().enumerate() {
-            for l in 0..L {
-                let n = band.q_index.map_or(0.5, |qi| v.norm[qi][l]);
-                e[5 + i][l] = self.ln_q.0 + n * self.ln_q.1;
-            }
-        }
-        for l in 0..L {
-            e[13][l] = v.output_db[l] * (LN_10 / 20.0);
-        }
-        // Row by row: a flattened iterator was not vectorised.
-        for row in &mut e {
-            for x in row.iter_mut() {
-                *x = fastmath::exp(*x);
-            }
-        }
-        let mut k = [[0.0f64; L]; BAND_COUNT];
-        for (kb, f) in k.iter_mut().zip(&e[..BAND_COUNT]) {
-            for l in 0..L {
-                kb[l] = fastmath::tan(f[l].min(self.max_hz) * self.pi_over_fs);
-            }
-        }
-        for (b, band) in BANDS.iter().enumerate() {
-            let q = if band.q_index.is_some() {
-                e[5 + b - 1]
-            } else {
-                [SHELF_Q; L]
-            };
-            // The kind is matched outside the lane loop, so that each
-            // formula is one straight vector sequence.
-            let stage = match band.kind {
-                BandKind::Bell => stage_lanes(BandKind::Bell, &k[b], &e[8 + b], &q),
-                BandKind::LowShelf => stage_lanes(BandKind::LowShelf, &k[b], &e[8 + b], &q),
-                BandKind::HighShelf => stage_lanes(BandKind::HighShelf, &k[b], &e[8 + b], &q),
-            };
-            // Flat stages need a gain within rounding of 0 dB: without one in
-            // the batch, and none flat before it, the rule has nothing to do.
-            let near_0_db = e[8 + b]
-                .iter()
-                .fold(false, |a, &x| a | ((x - 1.0).abs() < 1e-9));
-            if !near_0_db && !was_flat[b] {
-                for (row, new) in c[b * PER_STAGE..][..PER_STAGE].iter_mut().zip(&stage) {
-                    row.copy_from_slice(new);
-                }
-                if lanes > 0 {
-                    was_flat[b] = false;
-                }
-                continue;
-            }
-            let mut flat = [false; L];
-            for l in 0..L {
-                flat[l] = flat_stage(stage[1][l], stage[2][l], stage[3][l], stage[4][l]);
-            }
-            let mut swap = [false; L];
-            for l in 0..L {
-                let before = if l == 0 { was_flat[b] } else { flat[l - 1] };
-                swap[l] = flat[l] && before && l < lanes;
-            }
-            if lanes > 0 {
-                was_flat[b] = flat[lanes.min(L) - 1];
-            }
-            for (j, (row, new)) in c[b * PER_STAGE..][..PER_STAGE]
-                .iter_mut()
-                .zip(&stage)
-                .enumerate()
-            {
-                let identity = Cascade::IDENTITY.0[b * PER_STAGE + j];
-                for l in 0..L {
-                    row[l] = if swap[l] { identity } else { new[l] };
-                }
-            }
-        }
-        c[BAND_COUNT * PER_STAGE] = e[13];
-    }
-}
-
-/// One band's kernel coefficients `[b0, b1, b2, −a1, −a2]` for each lane,
-/// with the arithmetic of `cascade_generic`.
-#[inline(always)]
-fn stage_lanes(
-    kind: BandKind,
-    k: &[f64; GRID_LANES],
-    sqrt_a: &[f64; GRID_LANES],
-    q: &[f64; GRID_LANES],
-) -> [[f64; GRID_LANES]; PER_STAGE] {
-    let mut out = [[0.0; GRID_LANES]; PER_STAGE];
-    for l in 0..GRID_LANES {
-        let [b0, b1, b2, a0, a1, a2] = polynomials(kind, k[l], sqrt_a[l], q[l]);
-        let inv_a0 = 1.0 / a0;
-        out[0][l] = b0 * inv_a0;
-        out[1][l] = b1 * inv_a0;
-        out[2][l] = b2 * inv_a0;
-        out[3][l] = -a1 * inv_a0;
-        out[4][l] = -a2 * inv_a0;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::consts::STAGES;
     use semantic_eq_model::{Band, SHELF_Q, band_coeffs};
 
     /// The K-form must equal the textbook cos/sin form to rounding.
@@ -488,7 +296,7 @@ mod tests {
             n[b.gain_index] = 0.5;
         }
         n[BANDS[2].gain_index] = 0.8;
-        let rbj = plan.cascade(Kernel::Scalar, &n, 1.0, 0.0);
+        let rbj = plan.cascade(Checked::SCALAR, &n, 1.0, 0.0);
         let flat: Vec<bool> = (0..STAGES).map(|s| rbj.stage_is_flat(s)).collect();
         assert_eq!(flat, [true, true, false, true, true]);
         let stage = |c: &Cascade, s: usize| c.0[s * PER_STAGE..][..PER_STAGE].to_vec();
@@ -513,65 +321,6 @@ mod tests {
         assert_eq!(third, second);
     }
 
-    /// Eight grid points at once give each point's own cascade, bit for bit.
-    #[test]
-    #[allow(clippy::needless_range_loop)]
-    fn grid_batch_matches_single_cascades() {
-        let mut s = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rnd = || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
-        for &fs in &[1_000.0, 8_000.0, 44_100.0, 48_000.0, 768_000.0] {
-            let plan = Plan::new(fs);
-            for round in 0..50 {
-                let mut v = GridValues::default();
-                for l in 0..GRID_LANES {
-                    for p in 0..NUM_PARAMS {
-                        v.norm[p][l] = match (round + l) % 5 {
-                            // Ends of the ranges and exact 0 dB gains.
-                            0 => [0.0, 1.0][p % 2],
-                            1 => 0.5,
-                            _ => rnd(),
-                        };
-                    }
-                    v.amount[l] = [0.0, 1.0, 2.0, rnd() * 2.0][l % 4];
-                    v.output_db[l] = rnd() * 168.0 - 84.0;
-                }
-                for k in Kernel::available() {
-                    let mut got = [[0.0; GRID_LANES]; COEFFS];
-                    // The pass-through rule, lane after lane as grid point
-                    // after grid point, from an arbitrary history.
-                    let start = [round % 2 == 0, true, false, round % 3 == 0, true];
-                    let mut batch_flat = start;
-                    // Full batches, and batches of fewer grid points.
-                    let lanes = if round % 2 == 0 {
-                        GRID_LANES
-                    } else {
-                        1 + round % GRID_LANES
-                    };
-                    plan.cascades(k, &v, &mut got, lanes, &mut batch_flat);
-                    let mut single_flat = start;
-                    for l in 0..lanes {
-                        let n = std::array::from_fn(|p| v.norm[p][l]);
-                        let mut want = plan.cascade(k, &n, v.amount[l], v.output_db[l]);
-                        want.settle_flat(&mut single_flat);
-                        for (j, w) in want.0.iter().enumerate() {
-                            assert_eq!(
-                                got[j][l].to_bits(),
-                                w.to_bits(),
-                                "{k:?} lane {l} coeff {j}"
-                            );
-                        }
-                    }
-                    assert_eq!(batch_flat, single_flat);
-                }
-            }
-        }
-    }
-
     /// The batched grid computation equals the one-band function.
     #[test]
     fn batched_cascade_matches_single_bands() {
@@ -580,8 +329,11 @@ mod tests {
         )
         .unwrap();
         let fs = 44_100.0;
-        let c = Plan::new(fs).cascade(Kernel::Scalar, &p.to_normalized(), 1.5, -6.0);
-        for k in Kernel::available() {
+        let c = Plan::new(fs).cascade(Checked::SCALAR, &p.to_normalized(), 1.5, -6.0);
+        for k in Kernel::available()
+            .into_iter()
+            .map(|k| k.checked().unwrap())
+        {
             assert_eq!(
                 Plan::new(fs).cascade(k, &p.to_normalized(), 1.5, -6.0),
                 c,

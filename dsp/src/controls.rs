@@ -13,7 +13,7 @@
 //! are factors (1 = 100 %), frequencies Hz, gains dB. The command line shows
 //! percentages as percentages ([`ControlSpec::cli_scale`]).
 
-use crate::engine::{AMOUNT_RANGE, OUTPUT_DB_RANGE};
+use crate::consts::{AMOUNT_RANGE, OUTPUT_DB_RANGE};
 use semantic_eq_model::{BAND_COUNT, LATENT_BOX, NUM_PARAMS, PARAMS, ParamSpec};
 
 /// Range of [`Control::Morph`]: the line is followed a half beyond either

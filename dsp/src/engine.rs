@@ -1,34 +1,21 @@
 //! [`EqEngine`]: five cascaded biquads per channel, driven by smoothed targets.
 
-use super::coeffs::{GRID_LANES, GridCascades, GridValues, Plan};
-use super::kernel::{self, Cascade, ChannelState, Interleaved, Kernel, Planar, Table};
-use super::skew;
-use super::smoother::Ramp;
-use semantic_eq_model::{EqParams, NUM_PARAMS, PARAMS};
+use crate::cascade::Cascade;
+use crate::coeffs::Plan;
+use crate::consts::STAGES;
+use crate::cpu::{Checked, Kernel};
+use crate::fpenv::FpGuard;
+use crate::io::{Interleaved, Io, Planar};
+use crate::kernel::{self, ChannelState, Table};
+use crate::smoother::Ramp;
 
-/// Coefficients are recomputed every `GRID` samples, counted from the
-/// engine's start, and interpolated linearly per sample in between.
-pub const GRID: usize = 32;
-/// Most channels one engine processes.
-pub const MAX_CHANNELS: usize = 8;
-/// Supported sample rates, Hz: from telephone-band and game audio (8 kHz
-/// and below) to twice 768 kHz (Steinberg's validator probes 1 234 567.8
-/// Hz). Band frequencies are clamped below 0.45·fs, so at low rates the
-/// upper bands sit under Nyquist, and every filter stays stable across the
-/// range (tested in `coeffs`).
-pub const SAMPLE_RATE_RANGE_HZ: (f64, f64) = (1_000.0, 1_536_000.0);
-/// Default time for a target change to take full effect.
-pub const DEFAULT_SMOOTHING_MS: f64 = 20.0;
-/// `amount` range: 0 = flat, 1 = the EQ as set, 2 = twice every gain.
-pub const AMOUNT_RANGE: (f64, f64) = (0.0, 2.0);
-/// Output gain range, dB, as a user sets it.
-pub const OUTPUT_DB_RANGE: (f64, f64) = (-24.0, 24.0);
-/// Range of the engine's output stage, dB: the user's output gain plus up
-/// to ±60 dB of auto-gain (five bands at +24 dB can add far more than 24).
-pub const OUTPUT_STAGE_DB_RANGE: (f64, f64) = (-84.0, 84.0);
-/// Inputs beyond ±this (120 dB over full scale) are clipped, so that even
-/// +24 dB on every band cannot overflow f32 on the way out.
-pub const INPUT_LIMIT: f64 = 1.0e6;
+// The engine's grid and limits live at the bottom of the crate, where the
+// kernels can see them; they are the engine's public vocabulary.
+pub use crate::consts::{
+    AMOUNT_RANGE, DEFAULT_SMOOTHING_MS, GRID, INPUT_LIMIT, MAX_CHANNELS, OUTPUT_DB_RANGE,
+    OUTPUT_STAGE_DB_RANGE, SAMPLE_RATE_RANGE_HZ,
+};
+use semantic_eq_model::{EqParams, NUM_PARAMS, PARAMS};
 
 /// Smoothed values: the 13 EQ parameters normalised to [0, 1] (dB and
 /// log-frequency, so sweeps move evenly), then amount, then output dB.
@@ -153,8 +140,8 @@ pub struct EqEngine {
     /// Channels in every buffer handed to `process_*`.
     channels: usize,
     /// Implementation of the filter loop, fixed at construction so that an
-    /// engine's output never changes mid-stream.
-    kernel: Kernel,
+    /// engine's output never changes mid-stream; checked against the CPU.
+    kernel: Checked,
     /// Sample-rate constants of the coefficient computation.
     plan: Plan,
     /// Samples processed since the engine started (or was reset); the grid
@@ -180,25 +167,12 @@ pub struct EqEngine {
     was_moving: bool,
     /// Filter memory per channel.
     state: [ChannelState; MAX_CHANNELS],
-    /// [`Kernel::Skewed`]'s coefficient accumulators.
-    acc: skew::Acc,
-    /// [`Kernel::Skewed`]'s `seg_end`, in its layout.
-    sk_end: skew::Layered,
-    /// [`Kernel::Skewed`]'s switches to segments that have not started.
-    queue: Box<skew::Queue>,
-    /// [`Kernel::Skewed`]'s filter memory, per channel pair.
-    pairs: [skew::PairState; MAX_CHANNELS / 2],
     /// Scratch for per-sample coefficients, sized here so that processing
     /// neither allocates nor clears a large stack array.
     table: Box<Table>,
-    /// [`Kernel::Skewed`]'s smoothed values at a batch's grid points, and
-    /// their coefficients: filled in place (as stack temporaries they were
-    /// cleared and copied on every batch).
-    batch_values: GridValues,
-    batch: GridCascades,
     /// Which stages were flat at the last grid point (see
     /// [`Cascade::settle_flat`]).
-    band_flat: [bool; kernel::STAGES],
+    band_flat: [bool; STAGES],
 }
 
 impl EqEngine {
@@ -215,11 +189,7 @@ impl EqEngine {
         channels: usize,
         kernel: Kernel,
     ) -> Result<Self, EngineError> {
-        let kernel = if kernel.is_available() {
-            kernel
-        } else {
-            Kernel::Scalar
-        };
+        let kernel = kernel.checked().unwrap_or(Checked::SCALAR);
         if !(1..=MAX_CHANNELS).contains(&channels) {
             return Err(EngineError::Channels(channels));
         }
@@ -242,14 +212,8 @@ impl EqEngine {
             moving: false,
             was_moving: false,
             state: [ChannelState::default(); MAX_CHANNELS],
-            acc: skew::Acc::at(&skew::Layered::from_cascade(&Cascade::IDENTITY)),
-            sk_end: skew::Layered::ZERO,
-            queue: Box::default(),
-            pairs: [skew::PairState::default(); MAX_CHANNELS / 2],
             table: Box::default(),
-            batch_values: GridValues::default(),
-            batch: [[0.0; GRID_LANES]; kernel::COEFFS],
-            band_flat: [true; kernel::STAGES],
+            band_flat: [true; STAGES],
         };
         engine.set_smoothing_ms(DEFAULT_SMOOTHING_MS);
         engine.reset();
@@ -266,7 +230,7 @@ impl EqEngine {
 
     /// The filter-loop implementation in use.
     pub fn kernel(&self) -> Kernel {
-        self.kernel
+        self.kernel.kernel()
     }
 
     /// Samples processed since the start or the last [`EqEngine::reset`].
@@ -319,15 +283,11 @@ impl EqEngine {
             r.snap();
         }
         self.state = [ChannelState::default(); MAX_CHANNELS];
-        self.pairs = [skew::PairState::default(); MAX_CHANNELS / 2];
         // Silent memory: a band flat from the start passes through exactly.
-        self.band_flat = [true; kernel::STAGES];
+        self.band_flat = [true; STAGES];
         self.seg_end = self.cascade_at(0);
         self.seg_end.settle_flat(&mut self.band_flat);
         self.seg_start = self.seg_end;
-        self.sk_end = skew::Layered::from_cascade(&self.seg_end);
-        self.acc = skew::Acc::at(&self.sk_end);
-        self.queue.clear();
         self.step = Cascade::ZERO;
         self.moving = false;
         self.was_moving = false;
@@ -410,8 +370,8 @@ impl EqEngine {
     /// [`EqEngine::process_planar`], applying `schedule[k]` (if any) at the
     /// `k`-th grid point of the call, before its frames: the same bits as
     /// calling [`EqEngine::set_norm_targets_ramped`] there and processing
-    /// the grid segments one call each, but with the coefficient work of
-    /// many grid points batched. Frames before the call's first grid point
+    /// the grid segments one call each (which is what it does: one call
+    /// for a caller's whole chunk). Frames before the call's first grid point
     /// take no retarget; frames past the schedule's last grid segment are
     /// processed too, without one.
     pub fn process_planar_scheduled(
@@ -422,13 +382,6 @@ impl EqEngine {
         let n = channels.len().min(self.channels);
         let frames = channels.iter().take(n).map(|c| c.len()).min().unwrap_or(0);
         let channels = &mut channels[..n];
-        #[cfg(target_arch = "x86_64")]
-        if self.kernel == Kernel::Skewed && self.pos.is_multiple_of(GRID as u64) {
-            let _fp = kernel::FpGuard::new();
-            let mut io = Planar { data: channels };
-            self.run_skewed(&mut io, frames, schedule);
-            return;
-        }
         // The definition: a retarget, then its grid segment.
         let lead = (self.pos.next_multiple_of(GRID as u64) - self.pos) as usize;
         let mut done = lead.min(frames);
@@ -478,17 +431,12 @@ impl EqEngine {
         (phase, n)
     }
 
-    fn process<I: kernel::Io>(&mut self, io: &mut I, frames: usize) {
-        let _fp = kernel::FpGuard::new();
-        #[cfg(target_arch = "x86_64")]
-        if self.kernel == Kernel::Skewed {
-            self.run_skewed(io, frames, &[]);
-            return;
-        }
+    fn process<I: Io>(&mut self, io: &mut I, frames: usize) {
+        let _fp = FpGuard::new();
         self.run(io, frames);
     }
 
-    fn run<I: kernel::Io>(&mut self, io: &mut I, frames: usize) {
+    fn run<I: Io>(&mut self, io: &mut I, frames: usize) {
         let mut done = 0;
         while done < frames {
             let (phase, n) = self.next_run(frames - done);
@@ -510,185 +458,6 @@ impl EqEngine {
             done += n;
             self.pos += n as u64;
         }
-    }
-}
-
-impl EqEngine {
-    /// [`EqEngine::run`] for [`Kernel::Skewed`]: batches of up to
-    /// [`GRID_LANES`] grid points, whose coefficients are worked out
-    /// together, then run in one pass. `schedule` (see
-    /// [`EqEngine::process_planar_scheduled`]; only when the call starts on
-    /// the grid) is applied grid point by grid point.
-    #[cfg(target_arch = "x86_64")]
-    fn run_skewed<I: kernel::Io>(
-        &mut self,
-        io: &mut I,
-        frames: usize,
-        mut schedule: &[Option<Retarget>],
-    ) {
-        debug_assert!(schedule.is_empty() || self.pos.is_multiple_of(GRID as u64));
-        let pos0 = self.pos;
-        let mut done = 0;
-        while done < frames {
-            // SAFETY: the kernel is only chosen where the CPU has the features.
-            let (n, used) = unsafe { self.skew_batch(frames - done, schedule) };
-            schedule = &schedule[used.min(schedule.len())..];
-            let piece = skew::Piece {
-                switches: &self.queue,
-                pos0,
-                t0: done,
-                t1: done + n,
-                frames,
-            };
-            // SAFETY: the kernel is only chosen where the CPU has the features.
-            unsafe { skew::run(&mut self.acc, &mut self.pairs, &piece, io) };
-            done += n;
-            self.pos += n as u64;
-            self.queue.retire(self.pos);
-        }
-    }
-
-    /// The grid points of the next up to `left` frames: applies their
-    /// retargets from `schedule` (indexed by grid point from the first),
-    /// queues a switch for each that starts a moving segment or ends one,
-    /// and returns how many frames they cover and how many grid points.
-    ///
-    /// Compiled for the kernel's CPU: the switches' coefficient blocks are
-    /// copied and differenced a whole register at a time.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma,avx512f,avx512vl,avx512dq")]
-    unsafe fn skew_batch(&mut self, left: usize, schedule: &[Option<Retarget>]) -> (usize, usize) {
-        let idle = !self.dirty && !self.moving;
-        if idle && schedule.is_empty() {
-            // No grid point has anything to do before the next retarget.
-            return (left, 0);
-        }
-        let n = left.min(GRID * GRID_LANES);
-        let end = self.pos + n as u64;
-        let first = self.pos.next_multiple_of(GRID as u64);
-        let points = end.saturating_sub(first).div_ceil(GRID as u64) as usize;
-        let schedule = &schedule[..schedule.len().min(points)];
-        let retargets = schedule.iter().any(Option::is_some);
-        if idle && !retargets {
-            // Nothing to do in this batch's grid points.
-            return (n, points);
-        }
-        // The grid points that need coefficients: where a ramp moves or was
-        // just retargeted. With retargets in the batch the ramps change
-        // between grid points, so their values are taken point by point.
-        let mut at = [first; GRID_LANES];
-        let mut need = [false; GRID_LANES];
-        let mut count = 0;
-        // Where the last ramp arrives: a ramp still moves after `g` while
-        // `g` is before it (one comparison per grid point, not fifteen).
-        let mut arrival = self.arrival();
-        for (i, need) in need.iter_mut().enumerate().take(points) {
-            let g = first + (i * GRID) as u64;
-            if let Some(Some(r)) = schedule.get(i) {
-                self.retarget_at(g, &r.targets, r.ramp_samples);
-                arrival = self.arrival();
-            }
-            if !self.dirty {
-                if retargets {
-                    continue;
-                }
-                break;
-            }
-            *need = true;
-            at[count] = g;
-            if retargets {
-                let values = &mut self.batch_values;
-                for (v, r) in values.norm.iter_mut().zip(&self.ramps) {
-                    v[count] = r.value_at(g);
-                }
-                values.amount[count] = self.ramps[AMOUNT_SLOT].value_at(g);
-                values.output_db[count] = self.ramps[OUTPUT_SLOT].value_at(g);
-            }
-            count += 1;
-            self.dirty = g < arrival;
-        }
-        // One grid point (a caller retargeting every grid step) costs less
-        // on its own; both give the same bits (tested in `coeffs`).
-        let values = &mut self.batch_values;
-        let mut one = match count {
-            0 => None,
-            1 if retargets => Some(self.plan.cascade(
-                self.kernel,
-                &values.norm.map(|v| v[0]),
-                values.amount[0],
-                values.output_db[0],
-            )),
-            1 => Some(self.cascade_at(at[0])),
-            _ => {
-                if !retargets {
-                    grid_values_avx512(&self.ramps, &at, values);
-                }
-                self.plan.cascades(
-                    self.kernel,
-                    values,
-                    &mut self.batch,
-                    count,
-                    &mut self.band_flat,
-                );
-                None
-            }
-        };
-        if let Some(c) = &mut one {
-            c.settle_flat(&mut self.band_flat);
-        }
-        // The grid points that needed coefficients take the batch's, in order.
-        let mut lane = 0;
-        for (i, &need) in need.iter().enumerate().take(points) {
-            let g = first + (i * GRID) as u64;
-            self.was_moving = self.moving;
-            self.moving = false;
-            let mut arrive = None;
-            if need {
-                let c = match &one {
-                    Some(c) => skew::Layered::from_cascade(c),
-                    None => skew::Layered::from_lane(&self.batch, lane),
-                };
-                lane += 1;
-                if c != self.sk_end {
-                    self.moving = true;
-                    arrive = Some(c);
-                }
-            }
-            if self.moving || self.was_moving {
-                // Filled in place: these are a few hundred bytes each.
-                let slot = self.queue.push();
-                slot.at = g;
-                slot.start = self.sk_end;
-                slot.moving = self.moving;
-                match arrive {
-                    Some(c) => {
-                        slot.step = skew::Layered::step_towards(&self.sk_end, &c);
-                        self.sk_end = c;
-                    }
-                    None => slot.step = skew::Layered::ZERO,
-                }
-            } else if lane == count {
-                // Static from here on: the later grid points do nothing.
-                break;
-            }
-        }
-        (n, points)
-    }
-}
-
-const _: () = assert!(GRID_LANES == 8, "grid_values_avx512 fills eight lanes");
-
-/// The smoothed slots at up to [`GRID_LANES`] positions, vectorised.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,avx512f,avx512vl,avx512dq")]
-fn grid_values_avx512(ramps: &[Ramp; SLOTS], at: &[u64; GRID_LANES], v: &mut GridValues) {
-    // SAFETY: the caller's CPU has AVX-512 (this function's features).
-    unsafe {
-        for (out, r) in v.norm.iter_mut().zip(ramps) {
-            r.values_at8(at, out);
-        }
-        ramps[AMOUNT_SLOT].values_at8(at, &mut v.amount);
-        ramps[OUTPUT_SLOT].values_at8(at, &mut v.output_db);
     }
 }
 

@@ -19,204 +19,21 @@
 //! - [`Kernel::Fma`], chosen at run time where AVX2+FMA exist: fused
 //!   multiply-adds round once instead of twice, so it differs from the
 //!   others in the last bits (and is held to the same precision tests);
-//! - [`Kernel::Skewed`], chosen at run time where AVX-512VL exists: the
-//!   same direct-form-I stages spread across the lanes of a 512-bit and a
-//!   256-bit register on a wavefront, with per-sample coefficients
-//!   accumulated in registers and the grid computed eight grid points at a
-//!   time (module `skew`). Its coefficients are accumulated rather than
-//!   recomputed from the segment start, and its multiply-adds are ordered
-//!   for latency, so it too differs in the last bits.
+//!
+//! One generic loop (`x86::pair_run`, over the `Madd` trait) is the SSE2
+//! and the FMA kernel; a filter change is made there and in the scalar
+//! reference. (An AVX-512 wavefront kernel was measured and removed: see
+//! `docs/architecture.md`.)
 
-use super::engine::INPUT_LIMIT;
-
-pub(crate) const STAGES: usize = 5;
-/// Coefficients per stage: `b0, b1, b2, −a1, −a2`, all divided by `a0`.
-pub(crate) const PER_STAGE: usize = 5;
-/// Stage coefficients followed by the overall gain.
-pub(crate) const COEFFS: usize = STAGES * PER_STAGE + 1;
-pub(crate) const GAIN: usize = COEFFS - 1;
-/// History values per channel: input `[x1, x2]`, then each stage's `[y1, y2]`.
-pub(crate) const HISTORY: usize = 2 * (STAGES + 1);
-
-/// Which implementation of the filter loop runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kernel {
-    /// Portable Rust, one channel at a time.
-    Scalar,
-    /// SSE2, two channels per register (every x86-64 CPU).
-    Sse2,
-    /// AVX2 + FMA (fused multiply-add), where the CPU has it.
-    Fma,
-    /// AVX-512VL + FMA, stages skewed across the lanes (see the `skew`
-    /// module), where the CPU has it.
-    Skewed,
-}
-
-impl Kernel {
-    /// The fastest implementation this CPU supports.
-    pub fn detect() -> Self {
-        Self::available().last().copied().unwrap_or(Self::Scalar)
-    }
-
-    /// Every implementation this CPU can run, slowest first.
-    pub fn available() -> Vec<Self> {
-        #[allow(unused_mut)]
-        let mut v = vec![Self::Scalar];
-        #[cfg(target_arch = "x86_64")]
-        {
-            v.push(Self::Sse2);
-            if std::arch::is_x86_feature_detected!("fma")
-                && std::arch::is_x86_feature_detected!("avx2")
-            {
-                v.push(Self::Fma);
-            }
-            if super::skew::available() {
-                v.push(Self::Skewed);
-            }
-        }
-        v
-    }
-
-    /// Whether this CPU can run it.
-    pub fn is_available(self) -> bool {
-        Self::available().contains(&self)
-    }
-}
-
-/// Coefficients of the whole cascade as the kernel reads them: per stage
-/// `[b0, b1, b2, −a1, −a2]` (divided by `a0`), then the output gain (linear).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct Cascade(pub [f64; COEFFS]);
-
-/// A stage `[b0, b1, b2, −a1, −a2]` is flat when `b1 = a1` and `b2 = a2`
-/// (see [`Cascade::stage_is_flat`]).
-#[inline(always)]
-pub(crate) fn flat_stage(b1: f64, b2: f64, neg_a1: f64, neg_a2: f64) -> bool {
-    b1 == -neg_a1 && b2 == -neg_a2
-}
-
-impl Cascade {
-    pub const IDENTITY: Self = {
-        let mut c = [0.0; COEFFS];
-        let mut s = 0;
-        while s < STAGES {
-            c[s * PER_STAGE] = 1.0;
-            s += 1;
-        }
-        c[GAIN] = 1.0;
-        Self(c)
-    };
-    pub const ZERO: Self = Self([0.0; COEFFS]);
-
-    /// Whether stage `s` is flat: numerator equal to denominator, as RBJ
-    /// gives at exactly 0 dB (and the pass-through stage is). A bell's
-    /// `b1` always equals its `a1`; `b2 = a2` only at 0 dB.
-    pub fn stage_is_flat(&self, s: usize) -> bool {
-        let c = &self.0[s * PER_STAGE..][..PER_STAGE];
-        flat_stage(c[1], c[2], c[3], c[4])
-    }
-
-    /// Swaps each flat stage that was flat at the previous grid point too
-    /// (`was_flat`, updated here) for the exact pass-through, so that a flat
-    /// EQ returns its input bit for bit: RBJ's cancelling numerator and
-    /// denominator leave some 1e-16 of residue through multiply-adds.
-    ///
-    /// Only after a flat grid step: going to the pass-through from a
-    /// stage that is not flat interpolates its poles to zero within one
-    /// grid step while its memory still holds the band's effect, a click 40
-    /// dB above an ideal sweep's splatter where a gain sweep met 0 dB on a
-    /// grid point (the sweeps test). From RBJ's flat stage the interpolated
-    /// numerator stays equal to the denominator all the way.
-    pub fn settle_flat(&mut self, was_flat: &mut [bool; STAGES]) {
-        for (s, was) in was_flat.iter_mut().enumerate() {
-            let flat = self.stage_is_flat(s);
-            if flat && *was {
-                self.0[s * PER_STAGE..][..PER_STAGE]
-                    .copy_from_slice(&Self::IDENTITY.0[s * PER_STAGE..][..PER_STAGE]);
-            }
-            *was = flat;
-        }
-    }
-
-    /// `(end − start) / steps`, the per-sample increment of an interpolation.
-    pub fn step_towards(start: &Self, end: &Self, steps: usize) -> Self {
-        let inv = 1.0 / steps as f64;
-        Self(std::array::from_fn(|k| (end.0[k] - start.0[k]) * inv))
-    }
-}
+use crate::cascade::Cascade;
+use crate::consts::{COEFFS, GAIN, HISTORY, INPUT_LIMIT, PER_STAGE, STAGES};
+use crate::cpu::{Checked, Kernel};
+use crate::io::Io;
 
 /// One channel's filter memory.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct ChannelState {
     h: [f64; HISTORY],
-}
-
-/// Access to a block of audio, interleaved or planar.
-pub(crate) trait Io {
-    fn channels(&self) -> usize;
-    fn get(&self, ch: usize, frame: usize) -> f32;
-    fn set(&mut self, ch: usize, frame: usize, v: f32);
-    /// Interleaved stereo, where a frame is 8 contiguous bytes.
-    #[inline(always)]
-    fn stereo_ptr(&mut self) -> Option<*mut f32> {
-        None
-    }
-    /// Planar stereo: the two channels' first samples (each at least as
-    /// long as the block).
-    #[inline(always)]
-    fn planar_ptrs(&mut self) -> Option<[*mut f32; 2]> {
-        None
-    }
-}
-
-pub(crate) struct Interleaved<'a> {
-    pub data: &'a mut [f32],
-    pub channels: usize,
-}
-
-impl Io for Interleaved<'_> {
-    #[inline(always)]
-    fn channels(&self) -> usize {
-        self.channels
-    }
-    #[inline(always)]
-    fn get(&self, ch: usize, frame: usize) -> f32 {
-        self.data[frame * self.channels + ch]
-    }
-    #[inline(always)]
-    fn set(&mut self, ch: usize, frame: usize, v: f32) {
-        self.data[frame * self.channels + ch] = v;
-    }
-    #[inline(always)]
-    fn stereo_ptr(&mut self) -> Option<*mut f32> {
-        (self.channels == 2).then_some(self.data.as_mut_ptr())
-    }
-}
-
-pub(crate) struct Planar<'a, 'b> {
-    pub data: &'a mut [&'b mut [f32]],
-}
-
-impl Io for Planar<'_, '_> {
-    #[inline(always)]
-    fn channels(&self) -> usize {
-        self.data.len()
-    }
-    #[inline(always)]
-    fn get(&self, ch: usize, frame: usize) -> f32 {
-        self.data[ch][frame]
-    }
-    #[inline(always)]
-    fn set(&mut self, ch: usize, frame: usize, v: f32) {
-        self.data[ch][frame] = v;
-    }
-    #[inline(always)]
-    fn planar_ptrs(&mut self) -> Option<[*mut f32; 2]> {
-        match &mut *self.data {
-            [a, b] => Some([a.as_mut_ptr(), b.as_mut_ptr()]),
-            _ => None,
-        }
-    }
 }
 
 /// Frames handled per pass: input conversion, then the recursion, then
@@ -263,10 +80,11 @@ impl Default for Table {
 impl Table {
     /// `start + (phase + 1)·step` for each frame: a pure function of the
     /// position in the segment, so any split into blocks gives the same bits.
-    fn fill(&mut self, kernel: Kernel, seg: &Segment, n: usize) {
+    fn fill(&mut self, kernel: Checked, seg: &Segment, n: usize) {
         #[cfg(target_arch = "x86_64")]
-        if matches!(kernel, Kernel::Fma | Kernel::Skewed) {
-            // SAFETY: these kernels are only chosen where AVX2 was detected.
+        if kernel.kernel() == Kernel::Fma {
+            // SAFETY: `kernel` is a `Checked` FMA kernel: detection found
+            // AVX2 (and FMA) on this CPU.
             unsafe { self.fill_avx2(seg, n) };
             return;
         }
@@ -297,7 +115,7 @@ impl Table {
 
 /// Runs `n` frames of `io`, from frame `offset`, through the cascade.
 pub(crate) fn run<I: Io>(
-    kernel: Kernel,
+    kernel: Checked,
     states: &mut [ChannelState],
     table: &mut Table,
     seg: Segment,
@@ -315,14 +133,56 @@ pub(crate) fn run<I: Io>(
         if seg.moving {
             table.fill(kernel, &chunk_seg, len);
         }
-        match kernel {
+        match kernel.kernel() {
             #[cfg(target_arch = "x86_64")]
-            Kernel::Sse2 | Kernel::Fma | Kernel::Skewed => {
+            Kernel::Sse2 | Kernel::Fma => {
                 x86::run(kernel, states, &chunk_seg, table, io, offset + done, len)
             }
             _ => run_scalar(states, &chunk_seg, table, io, offset + done, len),
         }
         done += len;
+    }
+}
+
+/// `a·b + c` and `a·b` on a kernel's values: plain f64 for the scalar
+/// kernel, a pair of channels per register for the SIMD ones.
+pub(crate) trait Madd<V: Copy> {
+    /// # Safety
+    /// The CPU must have the implementor's features (FMA for the FMA one).
+    unsafe fn madd(a: V, b: V, c: V) -> V;
+    /// # Safety
+    /// As for [`Madd::madd`].
+    unsafe fn mul(a: V, b: V) -> V;
+}
+
+/// The scalar kernel's arithmetic: unfused, so that SSE2 (the same
+/// operations two lanes wide) gives the same bits.
+struct Plain;
+impl Madd<f64> for Plain {
+    #[inline(always)]
+    unsafe fn madd(a: f64, b: f64, c: f64) -> f64 {
+        a * b + c
+    }
+    #[inline(always)]
+    unsafe fn mul(a: f64, b: f64) -> f64 {
+        a * b
+    }
+}
+
+/// One direct-form-I stage, the filter itself, written once for every
+/// kernel: `c(i)` is the stage's coefficient `i` (`b0, b1, b2, −a1, −a2`),
+/// `hist` its `[x1, x2, y1, y2]`. The input joins last, so a sample crosses
+/// each stage in one operation: short chains keep several frames in flight.
+///
+/// # Safety
+/// The CPU must have `M`'s features.
+#[inline(always)]
+unsafe fn stage<V: Copy, M: Madd<V>>(c: impl Fn(usize) -> V, x: V, hist: [V; 4]) -> V {
+    let [x1, x2, y1, y2] = hist;
+    // SAFETY: `M`'s features are the caller's contract.
+    unsafe {
+        let w = M::madd(c(1), x1, M::madd(c(2), x2, M::mul(c(4), y2)));
+        M::madd(c(0), x, M::madd(c(3), y1, w))
     }
 }
 
@@ -348,8 +208,8 @@ fn run_scalar<I: Io>(
             for s in 0..STAGES {
                 let j = s * PER_STAGE;
                 let (x1, x2, y1, y2) = (h[2 * s], h[2 * s + 1], h[2 * s + 2], h[2 * s + 3]);
-                let w = c(j + 1) * x1 + (c(j + 2) * x2 + c(j + 4) * y2);
-                let y = c(j) * x + (c(j + 3) * y1 + w);
+                // SAFETY: `Plain` needs no CPU feature.
+                let y = unsafe { stage::<f64, Plain>(|i| c(j + i), x, [x1, x2, y1, y2]) };
                 h[2 * s + 1] = x1;
                 h[2 * s] = x;
                 x = y;
@@ -374,29 +234,36 @@ mod x86 {
     use super::*;
     use std::arch::x86_64::*;
 
-    /// `a·b + c`, fused or not.
-    trait Madd {
-        unsafe fn madd(a: __m128d, b: __m128d, c: __m128d) -> __m128d;
-    }
-
     struct Sse2;
-    impl Madd for Sse2 {
+    impl Madd<__m128d> for Sse2 {
         #[inline(always)]
         unsafe fn madd(a: __m128d, b: __m128d, c: __m128d) -> __m128d {
+            // SAFETY: SSE2 is part of the x86-64 baseline.
             unsafe { _mm_add_pd(_mm_mul_pd(a, b), c) }
+        }
+        #[inline(always)]
+        unsafe fn mul(a: __m128d, b: __m128d) -> __m128d {
+            // SAFETY: as above.
+            unsafe { _mm_mul_pd(a, b) }
         }
     }
 
     struct Fma;
-    impl Madd for Fma {
+    impl Madd<__m128d> for Fma {
         #[inline(always)]
         unsafe fn madd(a: __m128d, b: __m128d, c: __m128d) -> __m128d {
+            // SAFETY: the caller guarantees FMA (the trait's contract).
             unsafe { _mm_fmadd_pd(a, b, c) }
+        }
+        #[inline(always)]
+        unsafe fn mul(a: __m128d, b: __m128d) -> __m128d {
+            // SAFETY: SSE2 is part of the x86-64 baseline.
+            unsafe { _mm_mul_pd(a, b) }
         }
     }
 
     pub(super) fn run<I: Io>(
-        kernel: Kernel,
+        kernel: Checked,
         states: &mut [ChannelState],
         seg: &Segment,
         table: &Table,
@@ -407,13 +274,15 @@ mod x86 {
         let mut ch = 0;
         while ch < states.len() {
             let pair = (ch + 1 < states.len()).then_some(ch + 1);
-            // SAFETY: SSE2 is part of x86-64; FMA is only chosen when detected.
+            // SAFETY: SSE2 is part of x86-64; `kernel` is `Checked`, so for
+            // the FMA kernel detection found AVX2 and FMA. The
+            // channel indices are in range (`ch < len`, `pair` checked).
             unsafe {
-                match (kernel, seg.moving) {
-                    (Kernel::Fma | Kernel::Skewed, true) => {
+                match (kernel.kernel(), seg.moving) {
+                    (Kernel::Fma, true) => {
                         pair_fma::<true, I>(states, ch, pair, seg, table, io, offset, n)
                     }
-                    (Kernel::Fma | Kernel::Skewed, false) => {
+                    (Kernel::Fma, false) => {
                         pair_fma::<false, I>(states, ch, pair, seg, table, io, offset, n)
                     }
                     (_, true) => {
@@ -428,6 +297,12 @@ mod x86 {
         }
     }
 
+    /// [`pair_run`] with fused multiply-adds.
+    ///
+    /// # Safety
+    /// The CPU must have AVX2 and FMA; `a` (and `b`) must be channels of
+    /// `states` and `io`, and `n` at most [`CHUNK`] frames of `io` from
+    /// `offset` (as for [`pair_run`]).
     #[target_feature(enable = "avx2,fma")]
     #[allow(clippy::too_many_arguments)]
     unsafe fn pair_fma<const MOVING: bool, I: Io>(
@@ -440,20 +315,29 @@ mod x86 {
         offset: usize,
         n: usize,
     ) {
+        // SAFETY: this function's features include FMA, the `Fma` madd's
+        // requirement; the rest is the caller's contract, passed on.
         unsafe { pair_run::<Fma, MOVING, I>(states, a, b, seg, table, io, offset, n) }
     }
 
     /// One frame through the five stages. In history pair `p`, register
     /// `2p + E` holds the newer value and `2p + 1 − E` the older, which the
     /// new value replaces.
+    ///
+    /// # Safety
+    /// `M::madd`'s features must be present; `k` must be below [`CHUNK`]
+    /// when `MOVING` (a row index of `table`).
     #[inline(always)]
-    unsafe fn frame<M: Madd, const MOVING: bool, const E: usize>(
+    unsafe fn frame<M: Madd<__m128d>, const MOVING: bool, const E: usize>(
         h: &mut [__m128d; HISTORY],
         mut x: __m128d,
         fixed: &[__m128d; COEFFS],
         table: &Table,
         k: usize,
     ) -> __m128d {
+        // SAFETY: the caller guarantees `M`'s features; loads read through
+        // references into `table` and `fixed`, in bounds by the caller's
+        // `k` and the array types.
         unsafe {
             let c = |j: usize| {
                 if MOVING {
@@ -466,14 +350,7 @@ mod x86 {
                 let j = s * PER_STAGE;
                 let (new, old) = (2 * s + E, 2 * s + 1 - E);
                 let (x1, x2, y1, y2) = (h[new], h[old], h[new + 2], h[old + 2]);
-                let w = M::madd(
-                    c(j + 1),
-                    x1,
-                    M::madd(c(j + 2), x2, _mm_mul_pd(c(j + 4), y2)),
-                );
-                // The input joins last, so a sample crosses each stage in
-                // one operation: short chains keep several frames in flight.
-                let y = M::madd(c(j), x, M::madd(c(j + 3), y1, w));
+                let y = stage::<__m128d, M>(|i| c(j + i), x, [x1, x2, y1, y2]);
                 h[old] = x;
                 x = y;
             }
@@ -484,9 +361,15 @@ mod x86 {
 
     /// Channels `a` and `b` (or a silent dummy lane) as the two lanes of
     /// every register, for up to [`CHUNK`] frames.
+    ///
+    /// # Safety
+    /// `M::madd`'s features must be present. `a` (and `b`) must be channels
+    /// of `states` and of `io`, and `io` must hold at least `offset + n`
+    /// frames with `n <= CHUNK`: the loads and stores go through `io`'s raw
+    /// pointers.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    unsafe fn pair_run<M: Madd, const MOVING: bool, I: Io>(
+    unsafe fn pair_run<M: Madd<__m128d>, const MOVING: bool, I: Io>(
         states: &mut [ChannelState],
         a: usize,
         b: Option<usize>,
@@ -496,6 +379,8 @@ mod x86 {
         offset: usize,
         n: usize,
     ) {
+        // SAFETY: the caller's contract above: features, channel indices
+        // and frame counts, so every pointer access stays inside `io`.
         unsafe {
             let mut buf = [_mm_setzero_pd(); CHUNK];
             let buf = &mut buf[..n];
@@ -571,56 +456,5 @@ mod x86 {
                 }
             }
         }
-    }
-}
-
-/// Sets flush-to-zero and denormals-are-zero for the duration of a process
-/// call and restores the caller's mode afterwards, so that the result is the
-/// same whether or not the host already set them.
-pub(crate) struct FpGuard {
-    #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
-    saved: u32,
-}
-
-impl FpGuard {
-    #[inline]
-    pub fn new() -> Self {
-        #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
-        {
-            let saved = mxcsr::get();
-            // FTZ (bit 15) and DAZ (bit 6).
-            mxcsr::set(saved | 0x8040);
-            Self { saved }
-        }
-        #[cfg(not(any(target_arch = "x86_64", target_arch = "x86")))]
-        Self {}
-    }
-}
-
-impl Drop for FpGuard {
-    #[inline]
-    fn drop(&mut self) {
-        #[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
-        mxcsr::set(self.saved);
-    }
-}
-
-#[cfg(any(target_arch = "x86_64", target_arch = "x86"))]
-mod mxcsr {
-    use std::arch::asm;
-
-    #[inline]
-    pub fn get() -> u32 {
-        let mut v: u32 = 0;
-        // SAFETY: stmxcsr writes 4 bytes to the given, valid address.
-        unsafe { asm!("stmxcsr [{}]", in(reg) &mut v, options(nostack, preserves_flags)) };
-        v
-    }
-
-    #[inline]
-    pub fn set(v: u32) {
-        // SAFETY: ldmxcsr reads 4 bytes from a valid address; only the
-        // rounding/flush mode bits change, and they are restored by FpGuard.
-        unsafe { asm!("ldmxcsr [{}]", in(reg) &v, options(nostack, preserves_flags, readonly)) };
     }
 }

@@ -17,8 +17,8 @@
 use super::NormTargets;
 use super::autogain::AutoGain;
 use super::controls::{CONTROL_COUNT, CONTROLS};
+use super::cpu::Kernel;
 use super::engine::{EngineError, EqEngine, GRID, INPUT_LIMIT, MAX_CHANNELS, Retarget};
-use super::kernel::Kernel;
 use super::smoother::Ramp;
 use semantic_eq_model::{BAND_COUNT, BANDS, Decoder, EqParams, NUM_PARAMS};
 

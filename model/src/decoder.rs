@@ -6,9 +6,11 @@
 //! A multilayer perceptron `2 → hidden… → 13` with `tanh` after every hidden
 //! layer and a linear last layer (the *head layer*), whose 13 outputs `z` go
 //! through the **bounded heads** below. The architecture ([`Arch`]) is stored
-//! in the file's metadata, separate from the weights; the default is one
-//! hidden layer of 64 units ([`Arch::default`]), the 2-64-13 decoder of the
-//! measured reference autoencoder. Layer `i` computes `x·Wᵀ + b` with `W`
+//! in the file's metadata, separate from the weights. The shipped decoder
+//! (`assets/decoder.safetensors`, trained with `TrainConfig::tuned`) is
+//! 2-64-64-13; [`Arch::default`] is one hidden layer of 64 units, the
+//! 2-64-13 decoder of the measured reference autoencoder, used by tests and
+//! small experiments. Layer `i` computes `x·Wᵀ + b` with `W`
 //! stored `[out, in]`, exactly like `candle_nn::Linear`, so the trainer and
 //! this module share tensor names and layouts.
 //!
@@ -137,10 +139,11 @@ pub struct Arch {
 }
 
 impl Default for Arch {
-    /// `2 → 64 → 13`: the decoder of the measured 13-64-2-64-13 reference.
-    /// A single modest hidden layer keeps the pad smooth (wider or deeper
-    /// decoders were seen to fold the sheet) and costs about 1.5 µs per decode here
-    /// (mostly its 69 `tanhf` calls).
+    /// `2 → 64 → 13`: the decoder of the measured 13-64-2-64-13 reference,
+    /// and a small default for tests. The shipped decoder is deeper,
+    /// 2-64-64-13 (`TrainConfig::tuned`), chosen by the sweep in
+    /// `assets/decoder.report.json`, whose gates include the pad's
+    /// smoothness.
     fn default() -> Self {
         Self { hidden: vec![64] }
     }
@@ -619,7 +622,7 @@ impl Decoder {
     /// registers.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn decode_avx2(&self, x: f32, y: f32) -> [f32; NUM_PARAMS] {
+    fn decode_avx2(&self, x: f32, y: f32) -> [f32; NUM_PARAMS] {
         self.decode_portable(x, y)
     }
 

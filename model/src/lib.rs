@@ -12,6 +12,7 @@ pub mod file;
 pub mod metrics;
 pub mod params;
 pub mod response;
+pub mod rng;
 pub mod safe;
 #[cfg(feature = "train")]
 pub mod train;

@@ -25,6 +25,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::params::{BANDS, BandKind, EqParams, NUM_PARAMS, PARAMS, ParamError};
+use crate::rng::SplitMix64;
 
 /// Columns per record in the SAFE equaliser file.
 pub const SAFE_COLUMNS: usize = 25;
@@ -724,25 +725,11 @@ pub struct Split {
     pub validation: Vec<usize>,
 }
 
-/// splitmix64: a tiny, well-mixed generator; enough for shuffling.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// FNV-1a, to derive a per-descriptor stream from the seed.
 fn fnv1a(text: &str) -> u64 {
     text.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
     })
-}
-
-/// A uniform-enough index below `n` (bias below `n / 2^64`).
-fn below(state: &mut u64, n: usize) -> usize {
-    ((u128::from(splitmix64(state)) * n as u128) >> 64) as usize
 }
 
 /// A deterministic train/validation split, stratified by normalised
@@ -755,7 +742,7 @@ fn below(state: &mut u64, n: usize) -> usize {
 ///   broken by a seeded hash of the descriptor), so rare descriptors land in
 ///   validation in the right proportion overall instead of never.
 /// * Within a descriptor, rows are ordered by entry id and shuffled with
-///   splitmix64 seeded from `seed` and the descriptor text; the first ones
+///   [`SplitMix64`] seeded from `seed` and the descriptor text; the first ones
 ///   go to validation.
 /// * Hence the same seed gives the same split, and the split (as sets of
 ///   entry ids) does not depend on the order of `rows`. Rows sharing an entry
@@ -787,10 +774,10 @@ pub fn validation_split(rows: &[SafeRow], fraction: f64, seed: u64) -> Split {
             indices.sort_by_key(|&i| (rows[i].entry_id, i));
             let quota = indices.len() as f64 * fraction;
             let take = (quota.floor() as usize).min(indices.len());
-            let mut tie_state = seed ^ fnv1a(key) ^ 0x5EED_7E5E_7E5E_7E5E;
+            let tie = SplitMix64::new(seed ^ fnv1a(key) ^ 0x5EED_7E5E_7E5E_7E5E).next_u64();
             Stratum {
                 remainder: quota - take as f64,
-                tie: splitmix64(&mut tie_state),
+                tie,
                 take,
                 indices,
                 key,
@@ -821,11 +808,7 @@ pub fn validation_split(rows: &[SafeRow], fraction: f64, seed: u64) -> Split {
 
     let mut split = Split::default();
     for s in &mut strata {
-        let mut state = seed ^ fnv1a(s.key);
-        for i in (1..s.indices.len()).rev() {
-            let j = below(&mut state, i + 1);
-            s.indices.swap(i, j);
-        }
+        SplitMix64::new(seed ^ fnv1a(s.key)).shuffle(&mut s.indices);
         let (val, train) = s.indices.split_at(s.take);
         split.validation.extend_from_slice(val);
         split.train.extend_from_slice(train);

@@ -548,9 +548,9 @@ mod tests {
             // SAFETY: `ptr` points into `params`, alive for the whole test.
             let name = unsafe { ptr.name() };
             assert_eq!(name, row.label, "{id}");
-            // SAFETY: as above.
             match *ptr {
                 ParamPtr::FloatParam(p) => {
+                    // SAFETY: as above.
                     let p = unsafe { &*p };
                     let range = (p.preview_plain(0.0), p.preview_plain(1.0));
                     assert_eq!(range, (row.min as f32, row.max as f32), "{id}");
@@ -558,12 +558,14 @@ mod tests {
                     assert!(!row.stepped(), "{id}");
                 }
                 ParamPtr::BoolParam(p) => {
+                    // SAFETY: as above.
                     let p = unsafe { &*p };
                     assert_eq!(p.default_plain_value(), row.default == 1.0, "{id}");
                     assert_eq!((row.min, row.max), (0.0, 1.0), "{id}");
                     assert!(row.stepped(), "{id}");
                 }
                 ParamPtr::EnumParam(p) => {
+                    // SAFETY: as above.
                     let p = unsafe { &*p };
                     assert_eq!(p.default_plain_value(), row.default as i32, "{id}");
                     assert_eq!((row.min, row.max), (0.0, (p.len() - 1) as f64), "{id}");

@@ -29,6 +29,7 @@ use semantic_eq_dsp::engine::{AMOUNT_RANGE, INPUT_LIMIT, MAX_CHANNELS, OUTPUT_ST
 use semantic_eq_dsp::processor::CHUNK;
 use semantic_eq_dsp::{Control, Kernel, Mode, Processor, Settings};
 use semantic_eq_model::decoder::{MAX_GAIN_DB, RESERVED_KEYS};
+use semantic_eq_model::rng::XorShift32;
 use semantic_eq_model::safe::{self, Descriptor};
 use semantic_eq_model::{BAND_COUNT, Decoder, NUM_PARAMS, band_coeffs};
 use std::collections::{BTreeMap, HashSet};
@@ -172,16 +173,6 @@ impl<'a> Bytes<'a> {
     }
 }
 
-/// xorshift32, for noise that costs no input bytes.
-fn xorshift(state: &mut u32) -> u32 {
-    let mut x = *state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *state = x;
-    x
-}
-
 // ---------------------------------------------------------------------------
 // 1. The model file loader
 // ---------------------------------------------------------------------------
@@ -269,14 +260,15 @@ pub fn model_loader(data: &[u8]) {
     };
     let mut p = Processor::new(&settings, Box::new(decoder)).expect("valid settings");
     p.set(Control::Amount, 2.0);
-    let mut seed = 0x1234_5678;
+    // xorshift32, for noise that costs no input bytes.
+    let mut rng = XorShift32::new(0x1234_5678);
     let mut buf = vec![0.0f32; 2 * 256];
     let mut scratch = vec![0.0f32; 2 * CHUNK];
     for (x, y) in [(-1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)] {
         p.set(Control::X, x);
         p.set(Control::Y, y);
         for v in &mut buf {
-            *v = (xorshift(&mut seed) as f32 / u32::MAX as f32) * 2.0 - 1.0;
+            *v = rng.next_unit_f32() * 2.0 - 1.0;
         }
         p.process_interleaved(&mut buf, &mut scratch);
         check_audio("model in a processor", &buf, output_bound(2.0, 0.0));
@@ -570,7 +562,7 @@ fn control(b: &mut Bytes) -> Control {
 fn signal(b: &mut Bytes, buf: &mut [f32], channels: usize) {
     let kind = b.pick(12);
     let level = b.value() as f32;
-    let mut seed = b.u32() | 1;
+    let mut rng = XorShift32::new(b.u32() | 1);
     let freq = f64::from(b.u16()) / 65_536.0 * 0.5; // cycles per sample
     let raw: [u8; 16] = b.array();
     for (i, v) in buf.iter_mut().enumerate() {
@@ -579,10 +571,10 @@ fn signal(b: &mut Bytes, buf: &mut [f32], channels: usize) {
             0 => 0.0,
             1 => level,
             2 => (std::f64::consts::TAU * freq * frame as f64).sin() as f32,
-            3 => (xorshift(&mut seed) as f32 / u32::MAX as f32 * 2.0 - 1.0) * level,
+            3 => (rng.next_unit_f32() * 2.0 - 1.0) * level,
             4 => f32::NAN,
             5 => [f32::INFINITY, f32::NEG_INFINITY][frame % 2],
-            6 => f32::from_bits(1 + (xorshift(&mut seed) & 0x007f_ffff)) * [1.0, -1.0][i % 2],
+            6 => f32::from_bits(1 + (rng.next_u32() & 0x007f_ffff)) * [1.0, -1.0][i % 2],
             7 => [1e30, -1e30][(frame / 7) % 2],
             8 => [INPUT_LIMIT as f32, -INPUT_LIMIT as f32][(frame / 3) % 2],
             9 => {
@@ -596,14 +588,14 @@ fn signal(b: &mut Bytes, buf: &mut [f32], channels: usize) {
                     0.0
                 }
             }
-            _ => match xorshift(&mut seed) % 8 {
+            _ => match rng.next_u32() % 8 {
                 0 => f32::NAN,
                 1 => f32::INFINITY,
                 2 => f32::NEG_INFINITY,
                 3 => 1e30,
                 4 => f32::MIN_POSITIVE / 3.0,
                 5 => f32::MAX,
-                _ => xorshift(&mut seed) as f32 / u32::MAX as f32 - 0.5,
+                _ => rng.next_unit_f32() - 0.5,
             },
         };
     }

@@ -12,6 +12,7 @@ use semantic_eq_cli::wav::{self, SampleFormat, WavFormat};
 use semantic_eq_model::decoder::{EMBEDDED_MODEL, params_json};
 use semantic_eq_model::{Arch, Decoder};
 use semantic_eq_tests::fuzz_bodies::{Body, TARGETS};
+use semantic_eq_tests::wav_files::{fmt_chunk, riff};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -492,33 +493,6 @@ const AUTOMATION_SEEDS: &[(&str, &str)] = &[
 // ---------------------------------------------------------------------------
 // WAV files
 // ---------------------------------------------------------------------------
-
-fn riff(chunks: &[(&[u8; 4], Vec<u8>)]) -> Vec<u8> {
-    let mut body = b"WAVE".to_vec();
-    for (id, data) in chunks {
-        body.extend_from_slice(*id);
-        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        body.extend_from_slice(data);
-        if data.len() % 2 == 1 {
-            body.push(0);
-        }
-    }
-    let mut out = b"RIFF".to_vec();
-    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    out.extend_from_slice(&body);
-    out
-}
-
-fn fmt_chunk(tag: u16, channels: u16, rate: u32, bits: u16, block_align: u16) -> Vec<u8> {
-    let mut f = Vec::new();
-    f.extend_from_slice(&tag.to_le_bytes());
-    f.extend_from_slice(&channels.to_le_bytes());
-    f.extend_from_slice(&rate.to_le_bytes());
-    f.extend_from_slice(&rate.wrapping_mul(u32::from(block_align)).to_le_bytes());
-    f.extend_from_slice(&block_align.to_le_bytes());
-    f.extend_from_slice(&bits.to_le_bytes());
-    f
-}
 
 /// A valid file written by the render's own header writer: a short sine
 /// in `sample` format (extensible where the writer uses it).

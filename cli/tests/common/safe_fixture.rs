@@ -1,16 +1,7 @@
 //! Small SAFE-layout fixtures built by the CLI tests themselves.
 
-/// A tiny deterministic generator, so the fixture needs no dependency.
-pub struct Lcg(pub u64);
-impl Lcg {
-    pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        lo + (hi - lo) * ((self.0 >> 11) as f64 / (1u64 << 53) as f64)
-    }
-}
+/// The fixtures' deterministic generator (the workspace's one RNG module).
+pub use semantic_eq_model::rng::Lcg64 as Lcg;
 
 /// One record in the SAFE layout (25 columns, no header), with `genre` and
 /// `instrument` in their columns.

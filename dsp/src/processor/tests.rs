@@ -1,6 +1,7 @@
 use super::*;
 use crate::Targets;
 use semantic_eq_model::PARAMS;
+use semantic_eq_model::rng::XorShift32;
 
 fn settings(sample_rate: f64, channels: usize) -> Settings {
     Settings {
@@ -11,16 +12,11 @@ fn settings(sample_rate: f64, channels: usize) -> Settings {
 }
 
 fn noise(frames: usize, channels: usize, seed: u32) -> Vec<Vec<f32>> {
-    let mut s = seed.wrapping_mul(2_654_435_761).max(1);
+    let mut rng = XorShift32::new(seed.wrapping_mul(2_654_435_761).max(1));
     (0..channels)
         .map(|_| {
             (0..frames)
-                .map(|_| {
-                    s ^= s << 13;
-                    s ^= s >> 17;
-                    s ^= s << 5;
-                    (s as f32 / u32::MAX as f32 - 0.5) * 0.5
-                })
+                .map(|_| (rng.next_unit_f32() - 0.5) * 0.5)
                 .collect()
         })
         .collect()
@@ -407,16 +403,13 @@ fn gridded_processing_equals_setting_controls_before_every_grid_segment() {
         run(&mut p, &mut want, k * GRID, ((k + 1) * GRID).min(frames));
     }
     // Gridded calls of any length, on and off the grid.
-    let mut s = 0x9e37_79b9u32;
+    let mut rng = XorShift32::new(0x9e37_79b9);
     for max in [1usize, 40, 700, 3000] {
         let mut p = new();
         let mut got = input.clone();
         let mut at = 0;
         while at < frames {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            let n = (1 + s as usize % max).min(frames - at);
+            let n = (1 + rng.next_u32() as usize % max).min(frames - at);
             let mut slices: Vec<&mut [f32]> = got.iter_mut().map(|c| &mut c[at..at + n]).collect();
             p.process_planar_gridded(&mut slices, automate_on_grid);
             at += n;

@@ -7,7 +7,8 @@
 //! * [`response`]: the differentiable, numerically stable dB response of the
 //!   cascade, the training loss.
 //! * [`trainer`]: the training loop and the file export.
-//! * [`rng`]: the seeded generator that makes all of it reproducible.
+//! * The seeded generator that makes all of it reproducible is
+//!   [`SplitMix64`], from the crate's one RNG module ([`crate::rng`]).
 //!
 //! candle is re-exported so that callers (the CLI, the tests) use exactly the
 //! pinned version.
@@ -18,16 +19,15 @@
 //! training step about 2.7× slower.
 
 pub mod nets;
+pub mod pipeline;
 pub mod response;
-pub mod rng;
 pub mod trainer;
 
+pub use crate::rng::SplitMix64;
 pub use candle_core;
 pub use candle_nn;
 pub use nets::{Decoder, DecoderOutput, Encoder, export_decoder, new_varmap, seeded_init};
 pub use response::{LOSS_SAMPLE_RATE, ResponseGrid, log_spaced_frequencies};
-pub use rng::SplitMix64;
 pub use trainer::{
-    EncoderInput, EpochLoss, ResponseLoss, Side, TrainConfig, TrainError, TrainRow, TrainedModel,
-    train, train_with_progress,
+    EpochLoss, Side, TrainConfig, TrainError, TrainRow, TrainedModel, train, train_with_progress,
 };

@@ -6,7 +6,7 @@ use candle_nn::{Linear, Module, VarBuilder, VarMap};
 
 use crate::decoder::{Arch, HeadKind, LATENT_BOX, LATENT_DIM, head_kind};
 use crate::params::{BANDS, NUM_PARAMS, PARAMS, ParamScale};
-use crate::train::rng::SplitMix64;
+use crate::rng::SplitMix64;
 
 /// `ln 0.1`, the bottom of the Q range.
 const LN_Q_MIN: f64 = -std::f64::consts::LN_10;

@@ -494,7 +494,7 @@ mod tests {
     use super::*;
     use crate::params::{EqParams, NUM_PARAMS, PARAMS};
     use crate::response::cascade_magnitude_db;
-    use crate::train::rng::SplitMix64;
+    use crate::rng::SplitMix64;
     use candle_core::Var;
 
     /// Random valid settings, with the range edges over-represented.

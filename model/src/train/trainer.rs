@@ -10,9 +10,9 @@ use serde_json::json;
 use crate::decoder::{Arch, ExportError, META_SEED, META_TRAIN_CONFIG};
 use crate::params::{EqParams, NUM_PARAMS};
 use crate::response::cascade_magnitude_db;
+use crate::rng::SplitMix64;
 use crate::train::nets::{self, Decoder, Encoder};
 use crate::train::response::{LOSS_SAMPLE_RATE, ResponseGrid};
-use crate::train::rng::SplitMix64;
 
 /// Fewest loss frequencies allowed (the issue asks for ≥ 64).
 pub const MIN_LOSS_FREQS: usize = 64;
@@ -28,49 +28,25 @@ pub struct TrainRow {
     pub label: Option<Side>,
 }
 
-/// What the encoder reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EncoderInput {
-    /// The target dB curve on the loss grid, divided by 12 (the issue
-    /// measured better coverage with a curve-fed encoder).
-    Curve,
-    /// The 13 normalised parameters mapped to `[-1, 1]`.
-    Params,
-}
-
-/// The response term of the loss.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ResponseLoss {
-    /// Mean squared dB difference.
-    Mse,
-    /// Mean absolute dB difference (what the coverage metric averages).
-    Abs,
-}
-
 /// Training settings; [`TrainConfig::default`] is a reasonable start.
+///
+/// The encoder reads the target dB curve on the loss grid, divided by 12
+/// (the issue measured better coverage with a curve-fed encoder than with a
+/// parameter-fed one); the response term of the loss is the mean squared dB
+/// difference, in refinement too; the learning rate is constant. (Those
+/// were once options, with the alternatives the sweep in
+/// `assets/decoder.report.json` rejected: no flag or test reached them.)
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
     /// Decoder architecture (also what the file stores).
     pub decoder: Arch,
     /// Encoder hidden widths.
     pub encoder_hidden: Vec<usize>,
-    pub encoder_input: EncoderInput,
     pub epochs: usize,
     /// Minibatch size; 0 means full batch.
     pub batch_size: usize,
-    /// Adam learning rate (at the start).
+    /// Adam learning rate.
     pub learning_rate: f64,
-    /// The learning rate falls along a half cosine from `learning_rate` to
-    /// `learning_rate · final_lr_ratio` at the last epoch (1 = constant).
-    pub final_lr_ratio: f64,
-    /// The response term of the loss.
-    pub response_loss: ResponseLoss,
-    /// Weight of the latent spread term (0 = off): per batch, the sorted
-    /// latent x and y are pulled towards the quantiles of a uniform
-    /// distribution on `±spread_extent`, so the data fill the pad.
-    pub spread_weight: f64,
-    /// Half-width of the uniform the spread term aims for.
-    pub spread_extent: f64,
     /// The last `refine_epochs` of [`TrainConfig::epochs`] fit the pad the
     /// way the coverage metric reads it (0 = off): every training row gets
     /// its own pad point, initialised and periodically re-chosen as the best
@@ -84,8 +60,6 @@ pub struct TrainConfig {
     pub snap_grid: usize,
     /// Adam learning rate of the per-row pad points.
     pub latent_lr: f64,
-    /// The response term during refinement.
-    pub refine_loss: ResponseLoss,
     /// Weight of the encoder's regression onto the refined points.
     pub encoder_weight: f64,
     /// Weight of the side contrast during refinement (0 = off): for warm and
@@ -122,19 +96,13 @@ impl Default for TrainConfig {
         Self {
             decoder: Arch::default(),
             encoder_hidden: vec![64],
-            encoder_input: EncoderInput::Curve,
             epochs: 1000,
             batch_size: 256,
             learning_rate: 3e-3,
-            final_lr_ratio: 1.0,
-            response_loss: ResponseLoss::Mse,
-            spread_weight: 0.0,
-            spread_extent: 0.9,
             refine_epochs: 0,
             snap_every: 20,
             snap_grid: 51,
             latent_lr: 1e-2,
-            refine_loss: ResponseLoss::Abs,
             encoder_weight: 1.0,
             contrast_weight: 0.0,
             contrast_margin_db: 0.5,
@@ -165,7 +133,6 @@ impl TrainConfig {
         Self {
             decoder: Arch::new(vec![64, 64]).expect("valid architecture"),
             refine_epochs: 500,
-            refine_loss: ResponseLoss::Mse,
             contrast_weight: 1.0,
             contrast_margin_db: 0.3,
             semantic_weight: 5.0,
@@ -178,33 +145,30 @@ impl TrainConfig {
     }
 
     /// The configuration as JSON (the `train_config` metadata entry).
+    ///
+    /// `encoder_input`, `final_lr_ratio` (with `lr_schedule`), `loss`,
+    /// `refine_loss`, `spread_weight` and `spread_extent` record what the
+    /// removed options were fixed at (see [`TrainConfig`]); they stay so
+    /// that a file trained now has the same metadata, byte for byte, as one
+    /// trained before (`assets/decoder.safetensors`).
     pub fn to_json(&self) -> String {
         json!({
             "decoder_hidden": self.decoder.hidden,
             "encoder_hidden": self.encoder_hidden,
-            "encoder_input": match self.encoder_input {
-                EncoderInput::Curve => "curve",
-                EncoderInput::Params => "params",
-            },
+            "encoder_input": "curve",
             "epochs": self.epochs,
             "batch_size": self.batch_size,
             "learning_rate": self.learning_rate,
-            "final_lr_ratio": self.final_lr_ratio,
+            "final_lr_ratio": 1.0,
             "lr_schedule": "half cosine",
-            "loss": match self.response_loss {
-                ResponseLoss::Mse => "mse_db",
-                ResponseLoss::Abs => "abs_db",
-            },
-            "spread_weight": self.spread_weight,
-            "spread_extent": self.spread_extent,
+            "loss": "mse_db",
+            "spread_weight": 0.0,
+            "spread_extent": 0.9,
             "refine_epochs": self.refine_epochs,
             "snap_every": self.snap_every,
             "snap_grid": self.snap_grid,
             "latent_lr": self.latent_lr,
-            "refine_loss": match self.refine_loss {
-                ResponseLoss::Mse => "mse_db",
-                ResponseLoss::Abs => "abs_db",
-            },
+            "refine_loss": "mse_db",
             "encoder_weight": self.encoder_weight,
             "contrast_weight": self.contrast_weight,
             "contrast_margin_db": self.contrast_margin_db,
@@ -277,7 +241,6 @@ struct Prepared {
 fn prepare(
     rows: &[TrainRow],
     grid: &ResponseGrid,
-    input: EncoderInput,
     device: &Device,
 ) -> Result<Prepared, TrainError> {
     let n = rows.len();
@@ -308,10 +271,7 @@ fn prepare(
     let target_host = db.clone();
     let target_db = Tensor::from_vec(db, (n, f), device)?;
     let normalized = Tensor::from_vec(norm, (n, NUM_PARAMS), device)?;
-    let enc_in = match input {
-        EncoderInput::Curve => target_db.affine(1.0 / 12.0, 0.0)?,
-        EncoderInput::Params => normalized.affine(2.0, -1.0)?,
-    };
+    let enc_in = target_db.affine(1.0 / 12.0, 0.0)?;
     let sign_host: Vec<f32> = rows
         .iter()
         .map(|r| match r.label {
@@ -511,36 +471,6 @@ fn snap(
     Ok(moved)
 }
 
-/// Squared distance of the sorted latent coordinates from the quantiles of
-/// a uniform distribution on `±extent` (a 1-D Wasserstein-2 distance per
-/// axis); the sort is a permutation, so the gradient flows to every latent.
-fn spread_loss(latent: &Tensor, extent: f64) -> candle_core::Result<Tensor> {
-    let n = latent.dim(0)?;
-    let device = latent.device();
-    let q: Vec<f32> = (0..n)
-        .map(|i| (extent * (-1.0 + (2 * i + 1) as f64 / n as f64)) as f32)
-        .collect();
-    let q = Tensor::from_vec(q, n, device)?;
-    let mut total = Tensor::zeros((), DType::F32, device)?;
-    for axis in 0..2 {
-        let v = latent
-            .narrow(D::Minus1, axis, 1)?
-            .squeeze(D::Minus1)?
-            .contiguous()?;
-        let host = v.to_vec1::<f32>()?;
-        let mut idx: Vec<u32> = (0..n as u32).collect();
-        // Ties broken by index: deterministic.
-        idx.sort_by(|&a, &b| {
-            host[a as usize]
-                .total_cmp(&host[b as usize])
-                .then(a.cmp(&b))
-        });
-        let sorted = v.index_select(&Tensor::from_vec(idx, n, device)?, 0)?;
-        total = (total + (sorted - &q)?.sqr()?.mean_all()?)?;
-    }
-    Ok(total)
-}
-
 /// The losses of one batch: `(total, response, semantic, param, shape)`.
 fn batch_losses(
     encoder: &Encoder,
@@ -553,17 +483,14 @@ fn batch_losses(
     let (enc_in, target_db, sign, labelled, normalized) =
         (&b.enc_in, &b.target_db, &b.sign, b.labelled, &b.normalized);
     let encoded = encoder.forward(enc_in)?;
-    let (latent, loss_kind) = match &b.points {
-        Some(p) => (p.clone(), config.refine_loss),
-        None => (encoded.clone(), config.response_loss),
+    let latent = match &b.points {
+        Some(p) => p.clone(),
+        None => encoded.clone(),
     };
     let out = decoder.forward(&latent)?;
     let db = grid.db(&out.gain_db, &out.ln_freq, &out.ln_q)?;
     let diff = (db - target_db)?;
-    let response = match loss_kind {
-        ResponseLoss::Mse => diff.sqr()?.mean_all()?,
-        ResponseLoss::Abs => diff.abs()?.mean_all()?,
-    };
+    let response = diff.sqr()?.mean_all()?;
     let mut total = response.clone();
     if let Some(p) = &b.points {
         let e = (encoded - p.detach())?.sqr()?.mean_all()?;
@@ -580,9 +507,6 @@ fn batch_losses(
             .relu()?
             .mean_all()?;
         total = (total + hinge.affine(config.contrast_weight, 0.0)?)?;
-    } else if config.spread_weight != 0.0 {
-        let s = spread_loss(&latent, config.spread_extent)?;
-        total = (total + s.affine(config.spread_weight, 0.0)?)?;
     }
     let zero = Tensor::zeros((), DType::F32, enc_in.device())?;
     let semantic = if labelled > 0 {
@@ -654,7 +578,7 @@ pub fn train_with_progress(
 
     let device = Device::Cpu;
     let grid = ResponseGrid::log_spaced(config.loss_freqs, DType::F32, &device)?;
-    let data = prepare(rows, &grid, config.encoder_input, &device)?;
+    let data = prepare(rows, &grid, &device)?;
     let (varmap, vb) = nets::new_varmap(DType::F32);
     let encoder = Encoder::new(
         vb.pp("encoder"),
@@ -714,12 +638,6 @@ pub fn train_with_progress(
                 &mut rivals,
                 config.snap_grid.max(2),
             )?;
-        }
-        if config.final_lr_ratio != 1.0 && config.epochs > 1 {
-            let t = epoch as f64 / (config.epochs - 1) as f64;
-            let r = config.final_lr_ratio;
-            let cos = 0.5 * (1.0 + (std::f64::consts::PI * t).cos());
-            opt.set_learning_rate(config.learning_rate * (r + (1.0 - r) * cos));
         }
         if batch < n {
             rng.shuffle(&mut order);
@@ -840,14 +758,14 @@ pub fn train_with_progress(
 impl TrainedModel {
     /// The pad positions of `rows` according to the encoder.
     pub fn encode(&self, rows: &[TrainRow]) -> Result<Vec<[f32; 2]>, TrainError> {
-        let data = prepare(rows, &self.grid, self.config.encoder_input, &Device::Cpu)?;
+        let data = prepare(rows, &self.grid, &Device::Cpu)?;
         let latent = self.encoder.forward(&data.enc_in)?.to_vec2::<f32>()?;
         Ok(latent.into_iter().map(|v| [v[0], v[1]]).collect())
     }
 
     /// Mean squared dB error of the autoencoded `rows` on the loss grid.
     pub fn response_mse(&self, rows: &[TrainRow]) -> Result<f64, TrainError> {
-        let data = prepare(rows, &self.grid, self.config.encoder_input, &Device::Cpu)?;
+        let data = prepare(rows, &self.grid, &Device::Cpu)?;
         let latent = self.encoder.forward(&data.enc_in)?;
         let out = self.decoder.forward(&latent)?;
         let db = self.grid.db(&out.gain_db, &out.ln_freq, &out.ln_q)?;
@@ -887,5 +805,23 @@ impl TrainedModel {
         meta.insert(META_SEED.into(), self.seed.to_string());
         meta.insert(META_TRAIN_CONFIG.into(), self.config.to_json());
         Ok(self.plain_decoder()?.to_safetensors(&meta)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped decoder was trained with [`TrainConfig::tuned`]: its
+    /// recorded configuration is what `tuned()` writes now, byte for byte
+    /// (so removing options changed nothing the shipped training computes
+    /// or records).
+    #[test]
+    fn tuned_config_is_what_the_shipped_model_records() {
+        let shipped = crate::Decoder::embedded();
+        assert_eq!(
+            shipped.metadata()[META_TRAIN_CONFIG],
+            TrainConfig::tuned().to_json()
+        );
     }
 }

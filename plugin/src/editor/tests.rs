@@ -47,6 +47,8 @@ impl nice_plug::prelude::GuiContextInner for Host {
     }
     unsafe fn raw_set_parameter_normalized(&self, param: ParamPtr, normalized: f32) {
         let id = self.id(param);
+        // SAFETY: `param` comes from the rig's parameters, which outlive
+        // the editor that calls this.
         unsafe { param._internal_set_normalized_value(normalized) };
         self.events.lock().unwrap().push(Ev::Set(id, normalized));
     }
@@ -473,9 +475,16 @@ fn a_rejected_model_shows_its_error_and_keeps_the_name() {
 }
 
 /// CPU time this thread has run, ns (Linux's schedstat), if available.
+#[cfg(target_os = "linux")]
 fn thread_cpu_ns() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     text.split_whitespace().next()?.parse().ok()
+}
+
+/// Elsewhere the frame-cost test falls back to wall-clock time.
+#[cfg(not(target_os = "linux"))]
+fn thread_cpu_ns() -> Option<u64> {
+    None
 }
 
 #[test]
