@@ -13,7 +13,7 @@ use super::plots::{self, PlotInput, ScatterPoint};
 use anyhow::{Context, Result, bail};
 use semantic_eq_model::metrics::{
     self, COVERAGE_GRID, Coverage, Evaluation, Gates, MAX_REVERSAL_DB, MAX_STEP_DB,
-    MIN_DIVERSITY_DB, MIN_SPAN_DB, Pad, Side,
+    MIN_DIVERSITY_DB, MIN_SPAN_DB, PLAUSIBILITY_GRID, Pad, Plausibility, Side,
 };
 use semantic_eq_model::safe::{self, SafeRow};
 use semantic_eq_model::{Decoder, EqParams};
@@ -102,6 +102,8 @@ pub fn evaluate(decoder: &Decoder, rows: &[SafeRow]) -> Outcome {
         warm_bright_accuracy: metrics::warm_bright_accuracy(&cov.best, &labels),
         validity: pad.validity(),
         gates: Gates::measure(&f, &pad),
+        pad_plausibility: Plausibility::of_pad(&Pad::decode(&f, PLAUSIBILITY_GRID)),
+        data_plausibility: Plausibility::of_settings(&targets),
     };
     Outcome {
         evaluation,
@@ -342,6 +344,40 @@ pub fn text_report(
         "meets every target: {}",
         if e.meets_targets() { "yes" } else { "no" }
     );
+    let (pad, own) = (&e.pad_plausibility, &e.data_plausibility);
+    let _ = writeln!(
+        s,
+        "plausibility ({PLAUSIBILITY_GRID}x{PLAUSIBILITY_GRID} pad vs the evaluated rows' own settings):"
+    );
+    for (name, pv, ov, target, ok) in [
+        (
+            "fighting bells",
+            format!("{:.1} %", pad.fighting * 100.0),
+            format!("{:.1} %", own.fighting * 100.0),
+            format!("<= {:.0} %", Plausibility::MAX_FIGHTING * 100.0),
+            pad.fighting <= Plausibility::MAX_FIGHTING,
+        ),
+        (
+            "pinned bands",
+            format!("{:.1} %", pad.pinned * 100.0),
+            format!("{:.1} %", own.pinned * 100.0),
+            format!("<= {:.0} %", Plausibility::MAX_PINNED * 100.0),
+            pad.pinned <= Plausibility::MAX_PINNED,
+        ),
+        (
+            "effort",
+            format!("{:.2}", pad.effort),
+            format!("{:.2}", own.effort),
+            format!("<= {:.1}", Plausibility::MAX_EFFORT),
+            pad.effort <= Plausibility::MAX_EFFORT,
+        ),
+    ] {
+        let _ = writeln!(
+            s,
+            "  {name:<21} pad {pv:<9} rows {ov:<9} target {target:<8} {}",
+            verdict(ok)
+        );
+    }
     for p in plots {
         let _ = writeln!(s, "plot:  {}", p.display());
     }

@@ -178,6 +178,37 @@ pub struct TrainArgs {
     #[arg(long, value_name = "DB", hide = true)]
     pub min_slope: Option<f64>,
 
+    /// Weight of the plausibility prior (tuning).
+    #[arg(long, value_name = "W", hide = true)]
+    pub plausibility_weight: Option<f64>,
+
+    /// Effort the plausibility prior allows (tuning).
+    #[arg(long, value_name = "E", hide = true)]
+    pub max_effort: Option<f64>,
+
+    /// Gain beyond which the plausibility prior costs, dB (tuning).
+    #[arg(long, value_name = "DB", hide = true)]
+    pub soft_limit: Option<f64>,
+
+    /// Weight of the side contrast during refinement (tuning).
+    #[arg(long, value_name = "W", hide = true)]
+    pub contrast_weight: Option<f64>,
+
+    /// Margin of the side contrast, dB (tuning).
+    #[arg(long, value_name = "DB", hide = true)]
+    pub contrast_margin: Option<f64>,
+
+    /// Epochs of refinement at the end of training (tuning).
+    #[arg(long, value_name = "N", hide = true)]
+    pub refine_epochs: Option<usize>,
+
+    /// Cross-validate instead: train one model per fold of a k-fold split
+    /// (stratified by descriptor) with these options, print the held-out
+    /// figures of every fold with their mean and spread, and write them as
+    /// JSON to --out (no model file). 0: train the model.
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    pub folds: usize,
+
     /// No progress bar or summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -220,12 +251,31 @@ impl TrainArgs {
         if let Some(v) = self.min_slope {
             c.min_slope_db = v;
         }
+        if let Some(v) = self.plausibility_weight {
+            c.plausibility_weight = v;
+        }
+        if let Some(v) = self.max_effort {
+            c.max_effort = v;
+        }
+        if let Some(v) = self.soft_limit {
+            c.soft_limit_db = v;
+        }
+        if let Some(v) = self.contrast_weight {
+            c.contrast_weight = v;
+        }
+        if let Some(v) = self.contrast_margin {
+            c.contrast_margin_db = v;
+        }
+        if let Some(v) = self.refine_epochs {
+            c.refine_epochs = v;
+        }
         Ok(train::TrainOptions {
             data: self.data,
             out: self.out,
             seed: self.seed,
             config: c,
             quiet: self.quiet,
+            folds: self.folds,
         })
     }
 }

@@ -353,7 +353,8 @@ impl Controls {
 fn landmark(decoder: &Decoder, name: &str) -> Result<(f64, f64)> {
     let marks = decoder.landmarks();
     let wanted = name.trim().to_lowercase();
-    match marks.iter().find(|m| m.name == wanted) {
+    // A retired name (RETIRED_LANDMARKS) plays its replacement.
+    match decoder.find_landmark(&wanted) {
         Some(m) => Ok((f64::from(m.x), f64::from(m.y))),
         None => {
             let names: Vec<&str> = marks.iter().map(|m| m.name.as_str()).collect();

@@ -25,6 +25,8 @@ pub struct TrainOptions {
     pub seed: u64,
     pub config: TrainConfig,
     pub quiet: bool,
+    /// `--folds`: cross-validate with this many folds instead (0 = off).
+    pub folds: usize,
 }
 
 /// The default training configuration of the command:
@@ -61,6 +63,24 @@ pub fn train(opts: &TrainOptions) -> Result<()> {
         .suffix(".tmp")
         .tempfile_in(&dir)
         .with_context(|| format!("cannot write to '{}'", dir.display()))?;
+
+    if opts.folds > 0 {
+        let cv = cross_validate(opts)?;
+        let table = cv.table();
+        let json = serde_json::to_string_pretty(&cv.to_json())? + "\n";
+        write_persist(tmp, json.as_bytes(), &opts.out)?;
+        if !opts.quiet {
+            eprintln!(
+                "{}-fold cross-validation of the training configuration (held-out rows of each fold):",
+                cv.folds.len()
+            );
+        }
+        print!("{table}");
+        if !opts.quiet {
+            eprintln!("wrote {}", opts.out.display());
+        }
+        return Ok(());
+    }
 
     let outcome = run(opts)?;
 
@@ -115,6 +135,52 @@ pub fn run(opts: &TrainOptions) -> Result<TrainOutcome> {
         noise: outcome.noise,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Writes `bytes` to the temporary file and renames it to `out`.
+fn write_persist(
+    mut tmp: tempfile::NamedTempFile,
+    bytes: &[u8],
+    out: &std::path::Path,
+) -> Result<()> {
+    tmp.write_all(bytes)
+        .and_then(|()| crate::platform::make_readable(tmp.as_file()))
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write '{}'", out.display()))?;
+    tmp.persist(out)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write '{}'", out.display()))?;
+    Ok(())
+}
+
+/// `--folds`: the cross-validation, with a progress bar over every fold's
+/// epochs.
+pub fn cross_validate(opts: &TrainOptions) -> Result<pipeline::CrossValidation> {
+    let bytes = std::fs::read(&opts.data)
+        .with_context(|| format!("cannot read SAFE data '{}'", opts.data.display()))?;
+    let origin = opts.data.display().to_string();
+    let epochs = opts.config.epochs;
+    let bar = progress_bar(epochs * opts.folds, opts.quiet);
+    let mut on_epoch = |fold: usize, epoch: usize, loss: &EpochLoss| {
+        bar.set_position((fold * epochs + epoch) as u64 + 1);
+        if epoch.is_multiple_of(10) {
+            bar.set_message(format!(
+                "fold {} response {:.2} dB²",
+                fold + 1,
+                loss.response
+            ));
+        }
+    };
+    let cv = pipeline::cross_validate(
+        &bytes,
+        &origin,
+        &opts.config,
+        opts.seed,
+        opts.folds,
+        &mut on_epoch,
+    )?;
+    bar.finish_and_clear();
+    Ok(cv)
 }
 
 /// A progress bar over the epochs, on a terminal only.

@@ -96,6 +96,16 @@ pub const META_PARAMS: &str = "params";
 pub const META_SEED: &str = "seed";
 /// Metadata key (optional): landmarks JSON (descriptor → pad position).
 pub const META_LANDMARKS: &str = "landmarks";
+/// Landmark names the vocabulary retired (they are not descriptors of
+/// sound: `re27` is a microphone, `vocals` a source), each with the kept
+/// landmark nearest to it on the pad of the model that had both. Stored
+/// sessions and command lines that name one play its replacement
+/// ([`Decoder::find_landmark`]).
+pub const RETIRED_LANDMARKS: &[(&str, &str)] = &[("re27", "bright"), ("vocals", "clear")];
+
+/// Metadata key (optional): where the training rows sit on the pad
+/// ([`Density`] as JSON).
+pub const META_DENSITY: &str = "density";
 /// Metadata key (optional): SHA-256 of the training data, hex.
 pub const META_DATA_SHA256: &str = "data_sha256";
 /// Metadata key (optional): validation metrics JSON.
@@ -426,6 +436,8 @@ pub struct Decoder {
     /// Parsed from the metadata once, at load time, so that looking one up
     /// ([`Decoder::landmark`]) needs no allocation on the audio thread.
     landmarks: Vec<Landmark>,
+    /// Parsed from the metadata once, at load time.
+    density: Option<Density>,
 }
 
 impl Decoder {
@@ -466,6 +478,7 @@ impl Decoder {
             neutral: std::array::from_fn(|i| PARAMS[i].normalize(PARAMS[i].default) as f32),
             metadata: BTreeMap::new(),
             landmarks: Vec::new(),
+            density: None,
         })
     }
 
@@ -538,6 +551,10 @@ impl Decoder {
         let mut decoder = Self::from_weights(arch, layers)?;
         decoder.metadata = meta.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         decoder.landmarks = parse_landmarks(&decoder.metadata);
+        decoder.density = decoder
+            .metadata
+            .get(META_DENSITY)
+            .and_then(|t| Density::from_json(t));
         Ok(decoder)
     }
 
@@ -589,6 +606,23 @@ impl Decoder {
         // A unit test loads the embedded bytes, so this cannot fail in a
         // build whose tests pass.
         Self::from_safetensors(EMBEDDED_MODEL).expect("the embedded decoder is valid")
+    }
+
+    /// The landmark `name` plays: the model's own of that name, else, for a
+    /// name in [`RETIRED_LANDMARKS`], its replacement's.
+    pub fn find_landmark(&self, name: &str) -> Option<&Landmark> {
+        self.landmark(name).or_else(|| {
+            RETIRED_LANDMARKS
+                .iter()
+                .find(|(old, _)| *old == name)
+                .and_then(|(_, new)| self.landmark(new))
+        })
+    }
+
+    /// Where the training rows sit on the pad, if the file says
+    /// (a malformed entry counts as none: the pad is then not shaded).
+    pub fn density(&self) -> Option<&Density> {
+        self.density.as_ref()
     }
 
     /// The landmarks in the file's metadata, sorted by name. Entries that
@@ -675,6 +709,74 @@ impl Decoder {
         let normalized = self.decode_normalized(x, y);
         let params = EqParams::from_normalized(&normalized.map(f64::from));
         DecodedEq { normalized, params }
+    }
+}
+
+/// Where the training rows sit on the pad: a coarse `n × n` grid of
+/// counts over `[-1, 1]²`, row-major from `(−1, −1)` (`counts[iy·n + ix]`).
+/// The editor shades the pad with it: light where engineers' settings
+/// are, dark where the model extrapolates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Density {
+    /// Cells per side.
+    pub n: usize,
+    /// Rows per cell.
+    pub counts: Vec<u32>,
+}
+
+impl Density {
+    /// Most cells per side a file may hold (a 64² grid is 4096 numbers).
+    pub const MAX_N: usize = 64;
+
+    /// The cell of a pad coordinate (clamped to the pad).
+    pub fn cell(v: f32, n: usize) -> usize {
+        let t = ((v.clamp(-1.0, 1.0) + 1.0) * 0.5 * n as f32) as usize;
+        t.min(n - 1)
+    }
+
+    /// Counts of `points` (pad coordinates; NaN counts nowhere) on an
+    /// `n × n` grid, `n` clamped to `1..=MAX_N`.
+    pub fn from_points(points: impl IntoIterator<Item = (f32, f32)>, n: usize) -> Self {
+        let n = n.clamp(1, Self::MAX_N);
+        let mut counts = vec![0u32; n * n];
+        for (x, y) in points {
+            if x.is_finite() && y.is_finite() {
+                counts[Self::cell(y, n) * n + Self::cell(x, n)] += 1;
+            }
+        }
+        Self { n, counts }
+    }
+
+    /// Rows in the cell of `(x, y)` over the fullest cell's: 0 to 1.
+    pub fn at(&self, x: f32, y: f32) -> f32 {
+        let max = self.counts.iter().copied().max().unwrap_or(0);
+        if max == 0 {
+            return 0.0;
+        }
+        let c = self.counts[Self::cell(y, self.n) * self.n + Self::cell(x, self.n)];
+        c as f32 / max as f32
+    }
+
+    /// `{"n": n, "counts": [...]}`.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({ "n": self.n, "counts": self.counts }).to_string()
+    }
+
+    /// The inverse of [`Density::to_json`]; `None` unless the grid is
+    /// whole (`n` in `1..=MAX_N`, `n²` counts).
+    pub fn from_json(text: &str) -> Option<Self> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let n = usize::try_from(v.get("n")?.as_u64()?).ok()?;
+        if !(1..=Self::MAX_N).contains(&n) {
+            return None;
+        }
+        let counts = v
+            .get("counts")?
+            .as_array()?
+            .iter()
+            .map(|c| c.as_u64().and_then(|c| u32::try_from(c).ok()))
+            .collect::<Option<Vec<u32>>>()?;
+        (counts.len() == n * n).then_some(Self { n, counts })
     }
 }
 

@@ -17,7 +17,7 @@ pub mod safe;
 #[cfg(feature = "train")]
 pub mod train;
 
-pub use decoder::{Arch, DecodedEq, Decoder, EMBEDDED_MODEL, LATENT_BOX, Landmark};
+pub use decoder::{Arch, DecodedEq, Decoder, Density, EMBEDDED_MODEL, LATENT_BOX, Landmark};
 pub use params::{
     BAND_COUNT, BANDS, Band, BandKind, BandSpec, EqParams, NUM_PARAMS, PARAMS, ParamError,
     ParamScale, ParamSpec, SHELF_Q,

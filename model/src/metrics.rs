@@ -29,6 +29,16 @@
 //!     [`DIVERSITY_GRID`]² sub-grid of the pad is ≥ [`MIN_DIVERSITY_DB`].
 //! * **Validity**: the fraction of decoded grid points that pass
 //!   [`EqParams::validate`].
+//! * **Plausibility** ([`Plausibility`], issue 18): whether a setting is
+//!   one an engineer would make, measured on a [`PLAUSIBILITY_GRID`]² grid
+//!   of the pad, and on SAFE users' own settings as the anchor:
+//!   - *fighting bells*: the fraction of settings with one bell above
+//!     +[`FIGHT_DB`] and another below −[`FIGHT_DB`];
+//!   - *pinned*: the fraction with some band at ±[`PINNED_DB`] or beyond
+//!     (at the end of the ±12 dB range);
+//!   - *effort*: Σ|band gain| ÷ max|curve|, the dB turned per dB heard,
+//!     averaged over the settings whose curve reaches
+//!     [`EFFORT_MIN_CURVE_DB`] (a flat setting has no ratio).
 
 use serde_json::{Value, json};
 
@@ -60,6 +70,15 @@ pub const MIN_DIVERSITY_DB: f64 = 7.0;
 pub const BRIGHT_ABOVE_HZ: f64 = 2000.0;
 /// … minus mean dB below this one.
 pub const WARM_BELOW_HZ: f64 = 300.0;
+
+/// Plausibility: a bell above `+FIGHT_DB` and another below `−FIGHT_DB` fight.
+pub const FIGHT_DB: f64 = 6.0;
+/// Plausibility: a band at `±PINNED_DB` or beyond is pinned at the range's end.
+pub const PINNED_DB: f64 = 11.5;
+/// Points per side of the grid the pad's plausibility is measured on.
+pub const PLAUSIBILITY_GRID: usize = 201;
+/// Settings whose curve stays within ±this take no part in effort, dB.
+pub const EFFORT_MIN_CURVE_DB: f64 = 0.5;
 
 /// A dB magnitude curve on [`curve_frequencies`].
 pub type Curve = [f64; CURVE_POINTS];
@@ -390,6 +409,10 @@ pub struct Evaluation {
     /// Fraction of valid decoded grid points.
     pub validity: f64,
     pub gates: Gates,
+    /// Plausibility of the decoded pad on a [`PLAUSIBILITY_GRID`]² grid.
+    pub pad_plausibility: Plausibility,
+    /// The same figures for the held-out settings themselves: the anchor.
+    pub data_plausibility: Plausibility,
 }
 
 /// Evaluates a pad decoder on held-out `(setting, label)` pairs.
@@ -408,6 +431,117 @@ pub fn evaluate<F: Fn(f64, f64) -> EqParams>(
         warm_bright_accuracy: warm_bright_accuracy(&cov.best, &labels),
         validity: pad.validity(),
         gates: Gates::measure(&f, &pad),
+        pad_plausibility: Plausibility::of_pad(&Pad::decode(&f, PLAUSIBILITY_GRID)),
+        data_plausibility: Plausibility::of_settings(&targets),
+    }
+}
+
+/// Whether two bells of `p` fight: one above +[`FIGHT_DB`], another
+/// below −[`FIGHT_DB`].
+pub fn bells_fight(p: &EqParams) -> bool {
+    let bells = p.bands().map(|b| (b.kind, b.gain_db));
+    let bell = |(k, _): &(crate::BandKind, f64)| *k == crate::BandKind::Bell;
+    let up = bells.iter().filter(|b| bell(b)).any(|b| b.1 > FIGHT_DB);
+    let down = bells.iter().filter(|b| bell(b)).any(|b| b.1 < -FIGHT_DB);
+    up && down
+}
+
+/// Whether some band of `p` sits at ±[`PINNED_DB`] or beyond.
+pub fn pinned(p: &EqParams) -> bool {
+    p.bands().iter().any(|b| b.gain_db.abs() >= PINNED_DB)
+}
+
+/// Σ|band gain| ÷ max|curve|, or `None` when the curve stays within
+/// ±[`EFFORT_MIN_CURVE_DB`].
+pub fn effort(p: &EqParams, c: &Curve) -> Option<f64> {
+    let peak = c.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    (peak >= EFFORT_MIN_CURVE_DB)
+        .then(|| p.bands().iter().map(|b| b.gain_db.abs()).sum::<f64>() / peak)
+}
+
+/// How plausible a set of settings is (see the module doc).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Plausibility {
+    /// Settings measured.
+    pub settings: usize,
+    /// Fraction with fighting bells.
+    pub fighting: f64,
+    /// Fraction with a pinned band.
+    pub pinned: f64,
+    /// Mean effort over the settings that have one.
+    pub effort: f64,
+}
+
+impl Plausibility {
+    /// Targets of issue 18 for the pad: fighting ≤ 15 %, pinned ≤ 50 %,
+    /// effort ≤ 2.5.
+    pub const MAX_FIGHTING: f64 = 0.15;
+    pub const MAX_PINNED: f64 = 0.50;
+    pub const MAX_EFFORT: f64 = 2.5;
+
+    /// The figures of `settings` with their curves.
+    pub fn measure<'a>(settings: impl IntoIterator<Item = (&'a EqParams, &'a Curve)>) -> Self {
+        let (mut n, mut fight, mut pin, mut eff, mut ne) = (0usize, 0usize, 0usize, 0.0, 0usize);
+        for (p, c) in settings {
+            n += 1;
+            fight += usize::from(bells_fight(p));
+            pin += usize::from(pinned(p));
+            if let Some(e) = effort(p, c) {
+                eff += e;
+                ne += 1;
+            }
+        }
+        let frac = |k: usize| {
+            if n == 0 {
+                f64::NAN
+            } else {
+                k as f64 / n as f64
+            }
+        };
+        Self {
+            settings: n,
+            fighting: frac(fight),
+            pinned: frac(pin),
+            effort: if ne == 0 { f64::NAN } else { eff / ne as f64 },
+        }
+    }
+
+    /// The figures of a decoded pad.
+    pub fn of_pad(pad: &Pad) -> Self {
+        Self::measure(pad.params.iter().zip(&pad.curves))
+    }
+
+    /// The figures of plain settings (their curves computed here).
+    pub fn of_settings(settings: &[EqParams]) -> Self {
+        let curves: Vec<Curve> = settings.iter().map(curve).collect();
+        Self::measure(settings.iter().zip(&curves))
+    }
+
+    /// Whether the pad targets hold.
+    pub fn meets_targets(&self) -> bool {
+        self.fighting <= Self::MAX_FIGHTING
+            && self.pinned <= Self::MAX_PINNED
+            && self.effort <= Self::MAX_EFFORT
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "settings": self.settings,
+            "fighting_bells": r4(self.fighting),
+            "pinned": r4(self.pinned),
+            "effort": r4(self.effort),
+        })
+    }
+
+    /// One human-readable line.
+    pub fn summary(&self) -> String {
+        format!(
+            "fighting bells {:.1} %, pinned {:.1} %, effort {:.2} ({} settings)",
+            self.fighting * 100.0,
+            self.pinned * 100.0,
+            self.effort,
+            self.settings
+        )
     }
 }
 
@@ -451,10 +585,19 @@ impl Evaluation {
                 "all_pass": g.all_pass(),
             },
             "meets_targets": self.meets_targets(),
+            "plausibility": {
+                "pad": self.pad_plausibility.to_json(),
+                "held_out_settings": self.data_plausibility.to_json(),
+                "pad_targets_met": self.pad_plausibility.meets_targets(),
+            },
             "definitions": {
                 "curve": "RBJ cascade, 48 kHz, 128 log-spaced points 20 Hz-20 kHz, shelf Q 0.71, f64",
                 "coverage_grid": COVERAGE_GRID,
                 "diversity_grid": DIVERSITY_GRID,
+                "plausibility_grid": PLAUSIBILITY_GRID,
+                "fighting_bells": format!("one bell above +{FIGHT_DB} dB and another below -{FIGHT_DB} dB"),
+                "pinned": format!("some band at +-{PINNED_DB} dB or beyond"),
+                "effort": format!("sum of |band gain| / max |curve|, over settings whose curve reaches {EFFORT_MIN_CURVE_DB} dB"),
             },
         })
     }

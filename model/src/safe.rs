@@ -20,7 +20,7 @@
 //! * [`Descriptor`] holds the normalised descriptor; [`validation_split`] and
 //!   [`descriptor_counts`] work on it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -248,13 +248,12 @@ fn finish(fields: Vec<Vec<u8>>, error: Option<CsvError>, next: usize, lines: usi
 // Descriptors
 // ---------------------------------------------------------------------------
 
-/// Whole-descriptor aliases applied after [`normalize_text`].
-///
-/// Only the two descriptors the pad is built on are folded, and only their
-/// comparative and noun forms, as complete descriptors: `warmer` becomes
-/// `warm`, but `warmer vocals` or `warm bright` stay as typed. This is a
-/// deliberate, explicit table, not a stemmer: other words (`fuller`/`full`,
-/// `brightens sax`) are left alone so that no label is merged by accident.
+/// Whole-descriptor aliases applied after [`normalize_text`]: the
+/// comparative, superlative and noun forms of descriptors, folded into the
+/// adjective (`warmer`, `warmth` → `warm`; `fuller` → `full`). Only whole
+/// descriptors: `warmer vocals` or `warm bright` stay as typed. This is a
+/// deliberate, explicit table, not a stemmer, so that no label is merged by
+/// accident (`brightens sax` stays).
 pub const DESCRIPTOR_ALIASES: &[(&str, &str)] = &[
     ("warmer", "warm"),
     ("warmest", "warm"),
@@ -262,6 +261,22 @@ pub const DESCRIPTOR_ALIASES: &[(&str, &str)] = &[
     ("brighter", "bright"),
     ("brightest", "bright"),
     ("brightness", "bright"),
+    ("fuller", "full"),
+    ("fullness", "full"),
+    ("thinner", "thin"),
+    ("clearer", "clear"),
+    ("clarity", "clear"),
+    ("airier", "airy"),
+    ("muddier", "muddy"),
+    ("boomier", "boomy"),
+    ("darker", "dark"),
+    ("deeper", "deep"),
+    ("harsher", "harsh"),
+    ("sharper", "sharp"),
+    ("tighter", "tight"),
+    ("crisper", "crisp"),
+    ("punchier", "punchy"),
+    ("boxier", "boxy"),
 ];
 
 /// Normalised descriptors that carry no meaning: the empty string and `test`
@@ -269,6 +284,50 @@ pub const DESCRIPTOR_ALIASES: &[(&str, &str)] = &[
 /// such as `test1` or `default` are kept as ordinary terms; callers that want
 /// to drop rare labels use [`descriptors_with_at_least`].
 pub const NOISE_DESCRIPTORS: &[&str] = &["", "test"];
+
+/// Normalised descriptors that are placeholders, not words for a sound.
+pub const PLACEHOLDER_DESCRIPTORS: &[&str] = &["default", "preset", "untitled", "new"];
+
+/// Words for a sound's source (an instrument, a voice, a bus), which SAFE's
+/// users sometimes typed as the descriptor. The data's own column 19 (the
+/// source) adds to this list: see [`vocabulary`].
+pub const SOURCE_WORDS: &[&str] = &[
+    "vocals", "vocal", "vox", "voice", "guitar", "bass", "kick", "snare", "drums", "drum", "piano",
+    "keys", "organ", "sax", "trumpet", "hihat", "hi hat", "overhead", "mix", "master",
+];
+
+/// Whether a normalised term is a descriptor of sound, the rule landmarks
+/// follow: not noise or a placeholder ([`NOISE_DESCRIPTORS`],
+/// [`PLACEHOLDER_DESCRIPTORS`]); no digit (IDs and model numbers such as
+/// `test1` or the microphone `re27`); not a source ([`SOURCE_WORDS`], or
+/// any of `sources`, the data's column 19 normalised).
+pub fn is_descriptor_of_sound(term: &str, sources: &BTreeSet<String>) -> bool {
+    !term.is_empty()
+        && !NOISE_DESCRIPTORS.contains(&term)
+        && !PLACEHOLDER_DESCRIPTORS.contains(&term)
+        && !term.chars().any(|c| c.is_ascii_digit())
+        && !SOURCE_WORDS.contains(&term)
+        && !sources.contains(term)
+}
+
+/// The vocabulary of `rows`: every descriptor of sound
+/// ([`is_descriptor_of_sound`], with the rows' own sources) with at least
+/// `min_count` rows, most rows first (ties alphabetical), as
+/// [`descriptor_counts`] orders them.
+pub fn vocabulary(rows: &[SafeRow], min_count: usize) -> Vec<(Descriptor, usize)> {
+    let sources: BTreeSet<String> = rows
+        .iter()
+        .map(|r| normalize_text(&r.instrument))
+        .filter(|s| !s.is_empty())
+        .collect();
+    descriptors_with_at_least(rows, min_count)
+        .into_iter()
+        .filter(|(d, _)| {
+            d.term()
+                .is_some_and(|t| is_descriptor_of_sound(t, &sources))
+        })
+        .collect()
+}
 
 /// Trims, lowercases (Unicode) and collapses every run of whitespace
 /// (including line breaks from quoted fields) to a single space.
@@ -730,6 +789,41 @@ fn fnv1a(text: &str) -> u64 {
     text.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
     })
+}
+
+/// A deterministic `k`-fold split, stratified by normalised descriptor:
+/// fold `i`'s rows are `folds[i].validation`, the others' are its `train`.
+///
+/// Each descriptor's rows are ordered by entry id, shuffled with
+/// [`SplitMix64`] (seeded from `seed` and the descriptor, as in
+/// [`validation_split`]) and dealt to the folds in turn; the dealing goes on
+/// from one descriptor to the next (in descriptor order), so folds differ
+/// in size by at most one row and a descriptor with fewer than `k` rows
+/// lands in as many different folds as it has rows. `k` is clamped to
+/// `1..=rows.len()` (at least 1).
+pub fn kfold_split(rows: &[SafeRow], k: usize, seed: u64) -> Vec<Split> {
+    let k = k.clamp(1, rows.len().max(1));
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        groups.entry(r.descriptor.as_str()).or_default().push(i);
+    }
+    let mut fold_of = vec![0usize; rows.len()];
+    let mut next = 0usize;
+    for (key, mut indices) in groups {
+        indices.sort_by_key(|&i| (rows[i].entry_id, i));
+        SplitMix64::new(seed ^ fnv1a(key)).shuffle(&mut indices);
+        for i in indices {
+            fold_of[i] = next % k;
+            next += 1;
+        }
+    }
+    (0..k)
+        .map(|f| {
+            let (validation, train): (Vec<usize>, Vec<usize>) =
+                (0..rows.len()).partition(|&i| fold_of[i] == f);
+            Split { train, validation }
+        })
+        .collect()
 }
 
 /// A deterministic train/validation split, stratified by normalised

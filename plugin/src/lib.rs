@@ -97,7 +97,7 @@ impl SemanticEq {
         let p = &self.params;
         let at = |d: Descriptor| {
             decoder
-                .landmark(d.name())
+                .find_landmark(d.name())
                 .map_or((0.0, 0.0), |l| (l.x, l.y))
         };
         let (from, to) = (at(p.from.value()), at(p.to.value()));

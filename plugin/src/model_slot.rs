@@ -12,7 +12,7 @@
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
 use semantic_eq_model::file::load_decoder;
-use semantic_eq_model::{Decoder, Landmark};
+use semantic_eq_model::{Decoder, Density, Landmark};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +30,8 @@ pub struct ModelStatus {
     pub name: String,
     /// The landmarks of the model playing.
     pub landmarks: Vec<Landmark>,
+    /// Where its training rows sit on the pad, if the file says.
+    pub density: Option<Density>,
     /// Why the last load failed, if it did (one line).
     pub error: Option<String>,
 }
@@ -97,6 +99,7 @@ impl Default for ModelSlot {
                 path: String::new(),
                 name: "default".into(),
                 landmarks: embedded.landmarks(),
+                density: embedded.density().cloned(),
                 error: None,
             }),
             incoming: Mutex::new(in_tx),
@@ -166,18 +169,20 @@ impl ModelSlot {
         self.free_retired();
         let result = load_decoder(path).and_then(|decoder| {
             let landmarks = decoder.landmarks();
+            let density = decoder.density().cloned();
             lock(&self.incoming)
                 .push(Box::new(decoder))
                 .map_err(|_| "too many model loads in a row; try again".to_string())?;
-            Ok(landmarks)
+            Ok((landmarks, density))
         });
         let mut status = lock(&self.status);
         let out = match result {
-            Ok(landmarks) => {
+            Ok((landmarks, density)) => {
                 *status = ModelStatus {
                     path: path.to_string(),
                     name: display_name(path),
                     landmarks,
+                    density,
                     error: None,
                 };
                 nice_log!("model loaded: {}", status.name);

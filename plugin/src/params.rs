@@ -17,6 +17,8 @@ use nice_plug::params::internals::ParamPtr;
 use nice_plug::prelude::*;
 use semantic_eq_dsp::Mode;
 use semantic_eq_dsp::controls::{CONTROL_COUNT, CONTROLS, Control, ControlSpec};
+use semantic_eq_model::Landmark;
+use semantic_eq_model::decoder::RETIRED_LANDMARKS;
 use semantic_eq_model::{BAND_COUNT, NUM_PARAMS, PARAMS, ParamScale};
 use std::sync::Arc;
 
@@ -131,22 +133,46 @@ pub enum Descriptor {
     #[id = "muddy"]
     #[name = "muddy"]
     Muddy,
-    /// A descriptor as typed by SAFE's users (it has 7 rows).
+    /// Retired (a microphone, the Electro-Voice RE27, not a descriptor):
+    /// plays [`Descriptor::Bright`].
     #[id = "re27"]
     #[name = "re27"]
     Re27,
     #[id = "thin"]
     #[name = "thin"]
     Thin,
+    /// Retired (a source, not a descriptor): plays [`Descriptor::Clear`].
     #[id = "vocals"]
     #[name = "vocals"]
     Vocals,
+    #[id = "full"]
+    #[name = "full"]
+    Full,
 }
 
 impl Descriptor {
     /// The landmark name in model files (normalised descriptor).
     pub fn name(self) -> &'static str {
         Self::variants()[self.to_index()]
+    }
+
+    /// Where a retired choice goes: the nearest landmark that the
+    /// vocabulary kept, by the pad positions of the model that had both
+    /// (`re27` at (0.82, 0.36) → bright at (0.50, 0.00); `vocals` at
+    /// (−0.07, 0.24) → clear at (−0.09, −0.03)). Sessions that stored a
+    /// retired choice keep loading and play its replacement.
+    pub fn retired_to(self) -> Option<Self> {
+        RETIRED_LANDMARKS
+            .iter()
+            .find(|(old, _)| *old == self.name())
+            .and_then(|(_, new)| Self::from_name(new))
+    }
+
+    /// The landmark this choice plays among `landmarks`: its own, else (for
+    /// a retired choice) its replacement's; `None` if the model has neither.
+    pub fn find_in(self, landmarks: &[Landmark]) -> Option<&Landmark> {
+        let named = |d: Self| landmarks.iter().find(|l| l.name == d.name());
+        named(self).or_else(|| self.retired_to().and_then(named))
     }
 
     /// The descriptor called `name`, if it is in the list.
@@ -725,7 +751,8 @@ mod tests {
         assert_eq!(
             Descriptor::ids().unwrap(),
             [
-                "warm", "bright", "airy", "boomy", "clear", "muddy", "re27", "thin", "vocals"
+                "warm", "bright", "airy", "boomy", "clear", "muddy", "re27", "thin", "vocals",
+                "full"
             ]
         );
         assert_eq!(Descriptor::variants(), Descriptor::ids().unwrap());
@@ -763,9 +790,20 @@ mod tests {
     #[test]
     fn every_shipped_landmark_is_a_choice() {
         let decoder = semantic_eq_model::Decoder::embedded();
-        let names: Vec<String> = decoder.landmarks().into_iter().map(|l| l.name).collect();
-        let mut choices: Vec<&str> = Descriptor::variants().to_vec();
-        choices.sort_unstable();
-        assert_eq!(names, choices);
+        let landmarks = decoder.landmarks();
+        let names: Vec<String> = landmarks.iter().map(|l| l.name.clone()).collect();
+        let mut kept: Vec<&str> = (0..Descriptor::variants().len())
+            .map(Descriptor::from_index)
+            .filter(|d| d.retired_to().is_none())
+            .map(Descriptor::name)
+            .collect();
+        kept.sort_unstable();
+        assert_eq!(names, kept);
+        // A retired choice plays its replacement, which the model has.
+        for d in [Descriptor::Re27, Descriptor::Vocals] {
+            let to = d.retired_to().unwrap();
+            assert!(to.retired_to().is_none());
+            assert_eq!(d.find_in(&landmarks).unwrap().name, to.name());
+        }
     }
 }

@@ -677,3 +677,62 @@ fn every_cpu_path_decodes_the_same_bits() {
         );
     }
 }
+
+#[test]
+fn density_counts_round_trips_and_malformed_is_none() {
+    // Cells by hand on a 4 × 4 grid: x = −1 is column 0, +1 the last.
+    let pts = [
+        (-1.0, -1.0),
+        (-0.99, -0.9),
+        (1.0, 1.0),
+        (0.1, -0.6),
+        (f32::NAN, 0.0),
+    ];
+    let d = Density::from_points(pts, 4);
+    let mut want = vec![0u32; 16];
+    want[0] = 2; // both in the (−1, −1) corner cell
+    want[15] = 1; // (1, 1) clamps into the last cell
+    want[2] = 1; // y −0.6 is row 0 (cells of 0.5), x 0.1 column 2
+    assert_eq!(d.counts, want);
+    assert_eq!(d.at(-1.0, -1.0), 1.0);
+    assert_eq!(d.at(0.9, 0.9), 0.5);
+    assert_eq!(d.at(0.0, 0.9), 0.0);
+    assert_eq!(Density::from_json(&d.to_json()), Some(d.clone()));
+    // Through a model file.
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let dec = random_decoder(Arch::default(), &mut rng, 0.1);
+    let mut extra = BTreeMap::new();
+    extra.insert(META_DENSITY.to_string(), d.to_json());
+    let loaded = Decoder::from_safetensors(&dec.to_safetensors(&extra).unwrap()).unwrap();
+    assert_eq!(loaded.density(), Some(&d));
+    // Malformed entries load as no density (the pad is just not shaded).
+    for bad in [
+        "not json",
+        r#"{"n":4,"counts":[1,2]}"#,
+        r#"{"n":0,"counts":[]}"#,
+        r#"{"n":65,"counts":[]}"#,
+        r#"{"n":1,"counts":[-1]}"#,
+        r#"{"n":1,"counts":[4294967296]}"#,
+    ] {
+        extra.insert(META_DENSITY.to_string(), bad.to_string());
+        let loaded = Decoder::from_safetensors(&dec.to_safetensors(&extra).unwrap()).unwrap();
+        assert_eq!(loaded.density(), None, "{bad}");
+    }
+    assert_eq!(
+        Decoder::from_safetensors(&dec.to_safetensors(&BTreeMap::new()).unwrap())
+            .unwrap()
+            .density(),
+        None
+    );
+}
+
+#[test]
+fn retired_landmarks_play_their_replacement() {
+    let d = Decoder::embedded();
+    for (old, new) in RETIRED_LANDMARKS {
+        let want = d.landmark(new).expect("the replacement is shipped");
+        assert_eq!(d.find_landmark(old), Some(want));
+    }
+    assert_eq!(d.find_landmark("warm"), d.landmark("warm"));
+    assert_eq!(d.find_landmark("shiny"), None);
+}

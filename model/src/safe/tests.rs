@@ -199,7 +199,11 @@ fn descriptor_normalisation() {
         Descriptor::from_raw("brightens sax "),
         term("brightens sax")
     );
-    assert_eq!(Descriptor::from_raw("fuller"), term("fuller"));
+    assert_eq!(Descriptor::from_raw("fuller"), term("full"));
+    assert_eq!(
+        Descriptor::from_raw("Fuller  vocals"),
+        term("fuller vocals")
+    );
     assert_eq!(
         Descriptor::from_raw("Low mid scoop,  "),
         term("low mid scoop,")
@@ -980,4 +984,40 @@ fn mutated_files_never_panic() {
             check_invariants(&bytes);
         }
     }
+}
+
+#[test]
+fn kfold_partitions_and_stratifies() {
+    let rows = synthetic_rows();
+    let folds = kfold_split(&rows, 5, 42);
+    assert_eq!(folds.len(), 5);
+    // Every row is held out by exactly one fold; each fold's train is the rest.
+    let mut held = vec![0usize; rows.len()];
+    for f in &folds {
+        for &i in &f.validation {
+            held[i] += 1;
+        }
+        assert_eq!(f.train.len() + f.validation.len(), rows.len());
+        let both: BTreeSet<usize> = f.train.iter().chain(&f.validation).copied().collect();
+        assert_eq!(both.len(), rows.len());
+    }
+    assert!(held.iter().all(|&h| h == 1));
+    // Sizes within one row of each other (220 / 5 = 44).
+    let sizes: Vec<usize> = folds.iter().map(|f| f.validation.len()).collect();
+    assert!(sizes.iter().all(|&s| s == 44), "{sizes:?}");
+    // Each descriptor spread evenly: warm's 100 rows give 20 per fold.
+    for f in &folds {
+        let warm = f
+            .validation
+            .iter()
+            .filter(|&&i| rows[i].descriptor.as_str() == "warm")
+            .count();
+        assert_eq!(warm, 20);
+    }
+    // Deterministic, seed-dependent.
+    assert_eq!(folds, kfold_split(&rows, 5, 42));
+    assert_ne!(folds, kfold_split(&rows, 5, 43));
+    // k clamped.
+    assert_eq!(kfold_split(&rows, 0, 1).len(), 1);
+    assert_eq!(kfold_split(&rows[..3], 5, 1).len(), 3);
 }

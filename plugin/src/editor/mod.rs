@@ -370,9 +370,7 @@ impl EditorApp {
     fn morph_line(&self) -> MorphLine {
         let landmarks = &self.model.status.landmarks;
         let end = |d: Descriptor| {
-            landmarks
-                .iter()
-                .find(|l| l.name == d.name())
+            d.find_in(landmarks)
                 .map_or(([0.0, 0.0], false, false), |l| {
                     ([l.x, l.y], true, l.count >= pad::MIN_LANDMARK_COUNT)
                 })
@@ -522,6 +520,7 @@ impl EditorApp {
             &mut self.drag,
             &self.params,
             landmarks,
+            self.model.status.density.as_ref(),
             live.valid.then_some(live.latent),
             pad_mode,
         );
@@ -531,7 +530,7 @@ impl EditorApp {
         );
         let p = self.params.clone();
         if mode == ModeChoice::Morph {
-            let present = |d: Descriptor| landmarks.iter().any(|l| l.name == d.name());
+            let present = |d: Descriptor| d.find_in(landmarks).is_some();
             let row = controls::morph_row(
                 ui,
                 setter,

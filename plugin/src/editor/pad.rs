@@ -14,10 +14,48 @@ use crate::params::{ModeChoice, SemanticEqParams, Y_ENDS, Y_NAME};
 use egui::epaint::TextShape;
 use egui::{Align2, CornerRadius, Pos2, Rect, Sense, Stroke, StrokeKind, Ui, Vec2};
 use nice_plug::prelude::*;
-use semantic_eq_model::Landmark;
+use semantic_eq_model::{Density, Landmark};
 
 /// Landmarks with fewer training examples than this are not drawn.
 pub const MIN_LANDMARK_COUNT: usize = 5;
+
+/// Strongest tint, over the cells with the most training rows, as the
+/// alpha of [`theme::DATA`]; cells with none keep the dark well, so the
+/// pad reads lighter where engineers' settings are and darker where the
+/// model extrapolates.
+pub const DENSITY_TINT: f32 = 0.16;
+
+/// The tint of a cell with `share` (0..1) of the fullest cell's rows. The
+/// square root lifts sparse cells, so that a handful of rows already reads
+/// as "data here" next to the hundreds of warm and bright ones.
+pub fn density_tint(share: f32) -> f32 {
+    DENSITY_TINT * share.clamp(0.0, 1.0).sqrt()
+}
+
+/// Tints the pad by where the model's training rows are.
+fn shade_density(painter: &egui::Painter, rect: Rect, d: &Density) {
+    let n = d.n;
+    let max = d.counts.iter().copied().max().unwrap_or(0).max(1) as f32;
+    let (w, h) = (rect.width() / n as f32, rect.height() / n as f32);
+    for iy in 0..n {
+        for ix in 0..n {
+            let a = density_tint(d.counts[iy * n + ix] as f32 / max);
+            if a <= 0.0 {
+                continue;
+            }
+            // Row 0 is y = −1, the bottom of the pad.
+            let min = Pos2::new(
+                rect.left() + ix as f32 * w,
+                rect.bottom() - (iy + 1) as f32 * h,
+            );
+            painter.rect_filled(
+                Rect::from_min_size(min, Vec2::new(w, h)),
+                0.0,
+                alpha(theme::DATA, a),
+            );
+        }
+    }
+}
 
 /// Pad coordinates (−1..1, y up) → screen, clamped to the pad.
 pub fn to_screen(rect: Rect, x: f32, y: f32) -> Pos2 {
@@ -255,6 +293,7 @@ pub fn show(
     drag: &mut Drag,
     params: &SemanticEqParams,
     landmarks: &[Landmark],
+    density: Option<&Density>,
     live: Option<[f32; 2]>,
     mode: PadMode,
 ) -> Rect {
@@ -289,6 +328,9 @@ pub fn show(
         }
     }
     painter.add(mesh);
+    if let Some(d) = density {
+        shade_density(&painter, inner, d);
+    }
 
     // Grid: quarters, and a stronger centre cross.
     for q in [-0.5f32, 0.5] {

@@ -613,17 +613,17 @@ fn the_morph_slider_is_one_gesture_and_lands_under_the_pointer() {
 fn the_descriptor_choices_say_what_the_model_lacks_and_pick_with_one_gesture() {
     let mut rig = Rig::new();
     rig.set_mode(ModeChoice::Morph);
-    // A model with no "re27" landmark.
+    // A model with no "muddy" landmark.
     rig.app
         .model
         .status
         .landmarks
-        .retain(|l| l.name != Descriptor::Re27.name());
+        .retain(|l| l.name != Descriptor::Muddy.name());
     let row = rig.app.placed.morph.unwrap();
     rig.click(row.from.center());
     rig.run(vec![]);
     assert!(
-        rig.shows_text("re27  (not in this model)"),
+        rig.shows_text("muddy  (not in this model)"),
         "the list marks the missing descriptor"
     );
     assert!(!rig.shows_text("thin  (not in this model)"));
@@ -644,16 +644,42 @@ fn the_descriptor_choices_say_what_the_model_lacks_and_pick_with_one_gesture() {
 
     // Choosing the missing one: the editor says it sits at the centre.
     let params = rig.params();
-    rig.set(&params.to, Descriptor::Re27);
-    assert!(rig.shows_text("re27 not in this model: at the centre"));
+    rig.set(&params.to, Descriptor::Muddy);
+    assert!(rig.shows_text("muddy not in this model: at the centre"));
     assert!(
-        rig.shows_text("re27 (not in this model)"),
+        rig.shows_text("muddy (not in this model)"),
         "labelled on the pad"
     );
     let pad = rig.app.placed.pad;
     let line = rig.segments(theme::MORPH_LINE, 3.0, pad);
     assert_eq!(line.len(), 1, "{line:?}");
     assert!(line[0][1].distance(pad.center()) < 0.5, "{line:?}");
+}
+
+/// A session that stored a retired choice (`re27`, a microphone) loads
+/// and plays its replacement's landmark, and the editor does not call it
+/// missing.
+#[test]
+fn a_retired_choice_plays_its_replacement() {
+    let mut rig = Rig::new();
+    rig.set_mode(ModeChoice::Morph);
+    let params = rig.params();
+    rig.set(&params.to, Descriptor::Re27);
+    assert!(!rig.shows_text("not in this model"));
+    let bright = rig
+        .app
+        .model
+        .status
+        .landmarks
+        .iter()
+        .find(|l| l.name == "bright")
+        .cloned()
+        .expect("bright is shipped");
+    let pad = rig.app.placed.pad;
+    let line = rig.segments(theme::MORPH_LINE, 3.0, pad);
+    assert_eq!(line.len(), 1, "{line:?}");
+    let end = rig.pad_point(bright.x, bright.y);
+    assert!(line[0][1].distance(end) < 0.5, "{line:?} vs {end:?}");
 }
 
 #[test]
@@ -1136,4 +1162,53 @@ fn a_manual_frame_with_a_moving_handle_costs_well_under_two_milliseconds() {
         cpu < Duration::from_millis(2),
         "a frame took {cpu:?} of CPU"
     );
+}
+
+/// The pad is tinted over exactly the cells where the model's training
+/// rows are, more where there are more, and not at all for a model file
+/// without a density grid.
+#[test]
+fn pad_is_shaded_by_the_models_data_density() {
+    let mut rig = Rig::new();
+    // A known grid: a dense cell, a sparse one, the rest empty.
+    let mut counts = vec![0u32; 16];
+    counts[0] = 100; // (−1, −1) corner
+    counts[15] = 4; // (+1, +1) corner
+    rig.app.model.status.density = Some(semantic_eq_model::Density { n: 4, counts });
+    rig.run(vec![]);
+    let pad = rig.app.placed.pad.shrink(1.0);
+    let cell = pad.width() / 4.0;
+    let tints: Vec<(Rect, egui::Color32)> = rig
+        .shapes
+        .iter()
+        .filter_map(|c| match &c.shape {
+            egui::Shape::Rect(r)
+                if (r.rect.width() - cell).abs() < 0.01
+                    && (r.rect.height() - cell).abs() < 0.01
+                    && pad.expand(0.5).contains_rect(r.rect) =>
+            {
+                Some((r.rect, r.fill))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tints.len(), 2, "{tints:?}");
+    let at = |x: f32, y: f32| {
+        let p = rig.pad_point(x, y);
+        tints.iter().find(|(r, _)| r.contains(p)).map(|t| t.1)
+    };
+    let dense = at(-0.9, -0.9).expect("the dense cell is tinted");
+    let sparse = at(0.9, 0.9).expect("the sparse cell is tinted");
+    assert!(dense.a() > sparse.a(), "{dense:?} vs {sparse:?}");
+    assert_eq!(dense, theme::alpha(theme::DATA, pad::density_tint(1.0)));
+    assert_eq!(sparse, theme::alpha(theme::DATA, pad::density_tint(0.04)));
+    assert!(at(0.1, -0.6).is_none(), "an empty cell stays dark");
+    // No grid in the file: no shading.
+    rig.app.model.status.density = None;
+    rig.run(vec![]);
+    let any = rig.shapes.iter().any(|c| {
+        matches!(&c.shape, egui::Shape::Rect(r)
+            if (r.rect.width() - cell).abs() < 0.01 && pad.expand(0.5).contains_rect(r.rect))
+    });
+    assert!(!any);
 }

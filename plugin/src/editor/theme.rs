@@ -10,6 +10,9 @@ pub const PANEL: Color32 = Color32::from_rgb(0x1b, 0x1e, 0x25);
 pub const WELL: Color32 = Color32::from_rgb(0x0f, 0x11, 0x15);
 /// Card and well outlines.
 pub const BORDER: Color32 = Color32::from_rgb(0x2e, 0x33, 0x3d);
+/// Tint of the pad where the model's training data lies (see
+/// `pad::density_tint`).
+pub const DATA: Color32 = Color32::from_rgb(0xb8, 0xc4, 0xd6);
 /// Grid lines.
 pub const GRID: Color32 = Color32::from_rgb(0x25, 0x29, 0x31);
 /// The 0 dB line and the pad's centre cross.
