@@ -15,6 +15,112 @@ use egui::{
 };
 use nice_plug::prelude::*;
 
+/// A value the user can type (double-click on its readout or bar).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TypeKey {
+    Amount,
+    Out,
+    Mix,
+    /// A band's frequency (manual parameter).
+    Freq(usize),
+    /// A band's gain (manual parameter).
+    Gain(usize),
+    /// A bell's Q (manual parameter).
+    Q(usize),
+}
+
+/// The type-in field, while one is open: which value, the text so far,
+/// whether it has asked for keyboard focus yet, and whether the last Enter
+/// was refused (the text did not parse).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TypeIn {
+    pub key: Option<TypeKey>,
+    pub text: String,
+    pub focused: bool,
+    pub refused: bool,
+}
+
+impl TypeIn {
+    /// Opens the field for `key`, empty (the current value is its hint).
+    pub fn open(&mut self, key: TypeKey) {
+        *self = Self {
+            key: Some(key),
+            ..Self::default()
+        };
+    }
+
+    pub fn close(&mut self) {
+        *self = Self::default();
+    }
+}
+
+/// The type-in field over `rect` if `state` is open for `key`. Enter
+/// parses the text with the parameter's own string-to-value function
+/// ("2.5k", "-3", "0.7", with or without the unit) and sets it as one
+/// gesture; text that does not parse keeps the field open, marked. Escape,
+/// or focus going elsewhere, closes it without a change. Returns whether
+/// the field is shown.
+pub fn type_in(
+    ui: &mut Ui,
+    setter: &ParamSetter,
+    state: &mut TypeIn,
+    key: TypeKey,
+    param: &FloatParam,
+    rect: Rect,
+) -> bool {
+    if state.key != Some(key) {
+        return false;
+    }
+    let id = egui::Id::unique(("semantic-eq-type-in", key));
+    let hint = param.normalized_value_to_string(param.unmodulated_normalized_value(), true);
+    let edit = egui::TextEdit::singleline(&mut state.text)
+        .id(id)
+        .hint_text(hint)
+        .font(theme::font(theme::BODY))
+        .align(Align2::CENTER_CENTER)
+        .margin(vec2(4.0, 2.0));
+    let response = ui.put(rect, edit);
+    if state.refused {
+        ui.painter().rect_stroke(
+            rect,
+            4.0,
+            Stroke::new(1.5, theme::ERROR),
+            StrokeKind::Outside,
+        );
+    }
+    if !state.focused {
+        // Asks egui for the keys; with nice-plug-egui's
+        // `keyboard_focus_workaround` the window also asks the host's OS
+        // for keyboard focus while the field is open.
+        response.request_focus();
+        state.focused = true;
+        return true;
+    }
+    let (enter, escape) = ui.input(|i| {
+        (
+            i.key_pressed(egui::Key::Enter),
+            i.key_pressed(egui::Key::Escape),
+        )
+    });
+    if escape {
+        state.close();
+    } else if enter {
+        match param.string_to_normalized_value(state.text.trim()) {
+            Some(norm) => {
+                gesture(setter, param, param.preview_plain(norm));
+                state.close();
+            }
+            None => {
+                state.refused = true;
+                response.request_focus();
+            }
+        }
+    } else if response.lost_focus() || !response.has_focus() {
+        state.close();
+    }
+    true
+}
+
 /// Pointer travel, as a share of the control's size, per pixel is divided
 /// by this while shift is held.
 pub const FINE: f32 = 10.0;
@@ -196,17 +302,23 @@ fn emath_remap(v: f32, lo: f32, hi: f32) -> f32 {
 /// A labelled value bar for a float parameter, filling `rect`: the label
 /// above, the bar below with the formatted value on it. `bipolar` fills from
 /// the default (centre) instead of from the left.
+///
+/// Drag to set (shift-drag finely); a click alone does not move it.
+/// Double-click opens a field to type the value ([`type_in`]);
+/// ctrl-, ⌘- or alt-click resets it to its default.
 #[allow(clippy::too_many_arguments)]
 pub fn value_bar(
     ui: &mut Ui,
     setter: &ParamSetter,
     drag: &mut Drag,
+    typing: &mut TypeIn,
+    key: TypeKey,
     target: Target,
     param: &FloatParam,
     label: &str,
     rect: Rect,
     bipolar: bool,
-) {
+) -> Rect {
     let painter = ui.painter_at(rect.expand(2.0));
     painter.text(
         rect.left_top(),
@@ -221,7 +333,23 @@ pub fn value_bar(
     );
     let id = egui::Id::unique(("semantic-eq-bar", label));
     let response = ui.interact(bar, id, Sense::click_and_drag());
-    drive_1d(ui, &response, setter, drag, target, param, bar, &|| {});
+    let reset = ui.input(|i| i.modifiers.command || i.modifiers.ctrl || i.modifiers.alt);
+    if response.double_clicked() {
+        if drag.target == Some(target) {
+            setter.end_set_parameter(param);
+            drag.target = None;
+        }
+        typing.open(key);
+    } else if response.clicked() && reset {
+        gesture(setter, param, param.default_plain_value());
+    } else if !reset && !response.clicked() {
+        // Drags only: a click (the first of a double-click, say) must not
+        // move the value.
+        drive_1d(ui, &response, setter, drag, target, param, bar, &|| {});
+    }
+    if type_in(ui, setter, typing, key, param, bar) {
+        return bar;
+    }
 
     let norm = drag.shown(target, param);
     let active = response.hovered() || drag.target == Some(target);
@@ -265,7 +393,11 @@ pub fn value_bar(
         theme::font(theme::BODY),
         theme::TEXT,
     );
-    response.on_hover_text("Drag to set, shift-drag for fine steps, double-click to reset");
+    response.on_hover_text(
+        "Drag to set, shift-drag for fine steps, double-click to type a value, \
+         ctrl/⌘/alt-click to reset",
+    );
+    bar
 }
 
 /// A toggle for a bool parameter: one click is one gesture.

@@ -317,15 +317,17 @@ pub fn readout_cards(outer: Rect) -> [Rect; BAND_COUNT] {
 
 /// The five bands' frequency, gain and Q, one card each, across `outer`.
 /// With `switches` (manual mode) each card also shows its band's switch,
-/// `Some(hovered)` per band; a band that is off is greyed.
+/// `Some(hovered)` per band; a band that is off is greyed. Returns where
+/// each card's frequency, gain and Q lines are (the type-in targets).
 pub fn show_readouts(
     ui: &Ui,
     outer: Rect,
     eq: &EqParams,
     switches: Option<[(bool, bool); BAND_COUNT]>,
-) {
+) -> [[Rect; 3]; BAND_COUNT] {
     let painter = ui.painter_at(outer);
     let cards = readout_cards(outer);
+    let mut rows = [[Rect::NOTHING; 3]; BAND_COUNT];
     for (b, band) in eq.bands().iter().enumerate() {
         let card = cards[b];
         let (on, hovered) = switches.map_or((true, false), |s| s[b]);
@@ -377,7 +379,7 @@ pub fn show_readouts(
             (format!("Q {:.2}", band.q), theme::SMALL, dim),
         ];
         let mut y = card.top() + 7.0;
-        for (text, size, colour) in lines {
+        for (i, (text, size, colour)) in lines.into_iter().enumerate() {
             let r = painter.text(
                 Pos2::new(x, y),
                 Align2::LEFT_TOP,
@@ -385,6 +387,14 @@ pub fn show_readouts(
                 theme::font(size),
                 colour,
             );
+            if i > 0 {
+                // Most of the card's width, so a short value is easy to
+                // hit, clear of the switch's lamp in the bottom right.
+                rows[b][i - 1] = Rect::from_min_max(
+                    Pos2::new(card.left() + 6.0, r.top() - 1.0),
+                    Pos2::new(card.right() - 26.0, r.bottom() + 1.0),
+                );
+            }
             y = r.bottom() + 3.0;
         }
         if switches.is_some() {
@@ -398,4 +408,5 @@ pub fn show_readouts(
             );
         }
     }
+    rows
 }

@@ -1,7 +1,7 @@
 //! Manual mode on the curve: drag a band's handle (frequency across, gain
 //! up and down; shift for fine moves), turn the wheel or alt/ctrl-drag
 //! vertically over a bell's handle for its Q, double-click a handle for
-//! 0 dB, click a band's card to switch the band on or off.
+//! 0 dB, click a band's name on its card to switch the band on or off.
 //!
 //! Each drag is one host gesture per parameter it changes: a parameter's
 //! gesture begins when the drag first moves it and every gesture ends when

@@ -27,7 +27,7 @@ pub use live::{LivePublisher, LiveView};
 use crate::model_slot::ModelStatus;
 use crate::params::{Descriptor, ModeChoice, SemanticEqParams, format_morph, format_x, format_y};
 use crate::{SemanticEq, Task};
-use controls::{Drag, MorphRow, Target};
+use controls::{Drag, MorphRow, Target, TypeIn, TypeKey};
 use egui::{Align2, Color32, Pos2, Rect, Stroke, StrokeKind, Ui, vec2};
 use nice_plug::context::gui::GuiContext;
 use nice_plug::editor::dpi::LogicalSize;
@@ -38,7 +38,7 @@ use nice_plug_egui::{
     create_egui_editor,
 };
 use pad::{MorphLine, PadMode};
-use semantic_eq_model::{BAND_COUNT, EqParams, PARAMS};
+use semantic_eq_model::{BAND_COUNT, BANDS, EqParams, PARAMS};
 use std::sync::{Arc, Mutex};
 
 /// Default window size, logical points.
@@ -157,7 +157,11 @@ pub struct Placed {
     pub edit: Option<Rect>,
     /// The bands' readout cards.
     pub cards: [Rect; BAND_COUNT],
+    /// Each card's frequency, gain and Q lines.
+    pub readout_rows: [[Rect; 3]; BAND_COUNT],
     pub controls: Rect,
+    /// The amount, output and mix bars.
+    pub bars: [Rect; 3],
     pub footer: Rect,
 }
 
@@ -176,7 +180,9 @@ impl Default for Placed {
             plot: r,
             edit: None,
             cards: [r; BAND_COUNT],
+            readout_rows: [[r; 3]; BAND_COUNT],
             controls: r,
+            bars: [r; 3],
             footer: r,
         }
     }
@@ -203,6 +209,8 @@ pub struct EditorApp {
     gui: Option<GuiContext>,
     curve: CurveCache,
     drag: Drag,
+    /// The value being typed, if a field is open.
+    typing: TypeIn,
     model: ModelView,
     placed: Placed,
     pending_edit: Option<PendingEdit>,
@@ -229,6 +237,7 @@ impl EditorApp {
             gui: None,
             curve: CurveCache::default(),
             drag: Drag::default(),
+            typing: TypeIn::default(),
             placed: Placed::default(),
             pending_edit: None,
         }
@@ -327,6 +336,64 @@ impl EditorApp {
         } else {
             ui.ctx()
                 .request_repaint_after(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// The manual parameter behind a band's readout line.
+    fn typed_param(&self, key: TypeKey) -> Option<&FloatParam> {
+        let eq = self.params.manual.eq();
+        let index = match key {
+            TypeKey::Freq(b) => BANDS[b].freq_index,
+            TypeKey::Gain(b) => BANDS[b].gain_index,
+            TypeKey::Q(b) => BANDS[b].q_index?,
+            TypeKey::Amount | TypeKey::Out | TypeKey::Mix => return None,
+        };
+        Some(eq[index])
+    }
+
+    /// Double-click on a band's frequency, gain or Q line opens a field to
+    /// type it. Outside manual mode (`source` is the EQ playing) it first
+    /// does "Edit this curve", so the value typed lands on the manual band
+    /// that now holds what was playing.
+    fn readout_type_ins(
+        &mut self,
+        ui: &mut Ui,
+        setter: &ParamSetter,
+        rows: [[Rect; 3]; BAND_COUNT],
+        source: Option<&EqParams>,
+    ) {
+        self.placed.readout_rows = rows;
+        let manual = self.params.mode.value() == ModeChoice::Manual;
+        for (b, lines) in rows.iter().enumerate() {
+            let keys = [TypeKey::Freq(b), TypeKey::Gain(b), TypeKey::Q(b)];
+            for (&rect, key) in lines.iter().zip(keys) {
+                if self.typed_param(key).is_none() || rect == Rect::NOTHING {
+                    continue;
+                }
+                let response = ui.interact(
+                    rect,
+                    egui::Id::unique(("semantic-eq-readout", key)),
+                    egui::Sense::click(),
+                );
+                if response.double_clicked() {
+                    if !manual && let Some(eq) = source {
+                        self.edit_curve(setter, eq);
+                    }
+                    if manual || source.is_some() {
+                        self.typing.open(key);
+                    }
+                }
+                response.on_hover_text("Double-click to type a value");
+                let params = self.params.clone();
+                let eq = params.manual.eq();
+                let index = match key {
+                    TypeKey::Freq(b) => BANDS[b].freq_index,
+                    TypeKey::Gain(b) => BANDS[b].gain_index,
+                    TypeKey::Q(b) => BANDS[b].q_index.unwrap_or(0),
+                    _ => continue,
+                };
+                controls::type_in(ui, setter, &mut self.typing, key, eq[index], rect);
+            }
         }
     }
 
@@ -585,7 +652,7 @@ impl EditorApp {
         if mode == ModeChoice::Manual {
             self.placed.edit = None;
             let hint = [
-                "drag a handle  ·  wheel or alt-drag: Q  ·  click a band: on/off",
+                "drag a handle  ·  wheel or alt-drag: Q  ·  click a band's name: on/off",
                 "drag handles  ·  wheel: Q  ·  click a band: on/off",
                 "drag the handles",
             ];
@@ -612,7 +679,8 @@ impl EditorApp {
                 hot,
             };
             self.placed.plot = curve::show_plot(ui, plot_outer, &self.curve, look);
-            curve::show_readouts(ui, readouts, &eq, Some(switches));
+            let rows = curve::show_readouts(ui, readouts, &eq, Some(switches));
+            self.readout_type_ins(ui, setter, rows, None);
         } else {
             let button_w = 128.0;
             let edit = Rect::from_min_size(
@@ -655,7 +723,9 @@ impl EditorApp {
                 ..curve::Look::default()
             };
             self.placed.plot = curve::show_plot(ui, plot_outer, &self.curve, look);
-            curve::show_readouts(ui, readouts, &live.eq, None);
+            let rows = curve::show_readouts(ui, readouts, &live.eq, None);
+            let source = live.valid.then_some(live.source_eq);
+            self.readout_type_ins(ui, setter, rows, source.as_ref());
         }
         self.placed.cards = cards;
         self.placed.controls = controls;
@@ -727,30 +797,36 @@ impl EditorApp {
             )
         };
         let p = self.params.clone();
-        controls::value_bar(
+        self.placed.bars[0] = controls::value_bar(
             ui,
             setter,
             &mut self.drag,
+            &mut self.typing,
+            TypeKey::Amount,
             Target::Amount,
             &p.amount,
             "Amount",
             cell(0),
             false,
         );
-        controls::value_bar(
+        self.placed.bars[1] = controls::value_bar(
             ui,
             setter,
             &mut self.drag,
+            &mut self.typing,
+            TypeKey::Out,
             Target::Out,
             &p.out,
             "Output",
             cell(1),
             true,
         );
-        controls::value_bar(
+        self.placed.bars[2] = controls::value_bar(
             ui,
             setter,
             &mut self.drag,
+            &mut self.typing,
+            TypeKey::Mix,
             Target::Mix,
             &p.mix,
             "Mix",

@@ -889,16 +889,23 @@ fn the_wheel_or_an_alt_drag_over_a_bell_sets_its_q() {
     assert_eq!(p.manual.b3_gain_db.value(), 0.0);
 }
 
+/// A band card's name line: the switch's place (the value lines below
+/// take double-clicks to type).
+fn card_name(rig: &Rig, b: usize) -> Pos2 {
+    let c = rig.app.placed.cards[b];
+    Pos2::new(c.center().x, c.top() + 12.0)
+}
+
 #[test]
 fn clicking_a_band_card_switches_the_band_and_greys_it() {
     let mut rig = Rig::new();
     let p = rig.params();
     rig.set(&p.manual.b2_gain_db, 6.0);
     // In pad mode the cards are read-outs only.
-    rig.click(rig.app.placed.cards[2].center());
+    rig.click(card_name(&rig, 2));
     assert_eq!(rig.host.take(), []);
     rig.set_mode(ModeChoice::Manual);
-    rig.click(rig.app.placed.cards[2].center());
+    rig.click(card_name(&rig, 2));
     assert!(!p.manual.b2_on.value());
     assert_eq!(
         rig.host.take(),
@@ -916,7 +923,7 @@ fn clicking_a_band_card_switches_the_band_and_greys_it() {
         assert!((rig.app.curve.total[i] - want).abs() < 1e-3, "{f} Hz");
     }
     assert!(rig.app.curve.handles[2].1 > 5.9);
-    rig.click(rig.app.placed.cards[2].center());
+    rig.click(card_name(&rig, 2));
     assert!(p.manual.b2_on.value());
 }
 
@@ -1211,4 +1218,117 @@ fn pad_is_shaded_by_the_models_data_density() {
             if (r.rect.width() - cell).abs() < 0.01 && pad.expand(0.5).contains_rect(r.rect))
     });
     assert!(!any);
+}
+
+impl Rig {
+    /// Types `text` and presses `key` (as a host that passes keys on).
+    fn type_text(&mut self, text: &str, key: egui::Key) {
+        self.run(vec![egui::Event::Text(text.to_string())]);
+        let press = |pressed| egui::Event::Key {
+            key,
+            physical_key: None,
+            pressed,
+            repeat: false,
+            modifiers: egui::Modifiers::NONE,
+        };
+        self.run(vec![press(true)]);
+        self.run(vec![press(false)]);
+        self.run(vec![]);
+    }
+
+    /// Two clicks at `p`, a second after anything before (so that an
+    /// earlier click does not pair with the first).
+    fn double_click(&mut self, p: Pos2) {
+        self.time += 1.0;
+        self.click(p);
+        self.click(p);
+    }
+}
+
+/// Double-click on the output bar opens a field; "-3" and Enter set
+/// −3 dB as one gesture, parsed by the parameter's own function.
+#[test]
+fn a_typed_value_is_one_gesture_with_the_parameters_parser() {
+    let mut rig = Rig::new();
+    let out_bar = rig.app.placed.bars[1];
+    rig.double_click(out_bar.center());
+    assert!(rig.app.typing.key.is_some(), "the field opened");
+    rig.host.take();
+    rig.type_text("-3", egui::Key::Enter);
+    assert_eq!(rig.params().out.value(), -3.0);
+    assert!(rig.app.typing.key.is_none(), "closed after Enter");
+    let events = rig.host.take();
+    well_formed(&events);
+    assert_eq!(only_ids(&events), ["out"]);
+    assert_eq!(events.len(), 3, "one begin, one set, one end: {events:?}");
+
+    // Amount in percent, with its unit.
+    let amount_bar = rig.app.placed.bars[0];
+    rig.double_click(amount_bar.center());
+    rig.type_text("150 %", egui::Key::Enter);
+    assert!(
+        (rig.params().amount.value() - 1.5).abs() < 1e-6,
+        "{}",
+        rig.params().amount.value()
+    );
+}
+
+/// Text that does not parse is refused and the field stays open; Escape
+/// closes it with nothing sent.
+#[test]
+fn a_bad_typed_value_changes_nothing() {
+    let mut rig = Rig::new();
+    let mix_bar = rig.app.placed.bars[2];
+    let before = rig.params().mix.value();
+    rig.double_click(mix_bar.center());
+    rig.host.take();
+    rig.type_text("loud", egui::Key::Enter);
+    assert!(rig.app.typing.refused, "marked as refused");
+    assert_eq!(rig.app.typing.key, Some(controls::TypeKey::Mix));
+    rig.run(vec![egui::Event::Key {
+        key: egui::Key::Escape,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: egui::Modifiers::NONE,
+    }]);
+    rig.run(vec![]);
+    assert!(rig.app.typing.key.is_none());
+    assert_eq!(rig.params().mix.value(), before);
+    assert!(rig.host.take().is_empty());
+}
+
+/// In manual mode, a band's frequency and Q readouts take typed values
+/// ("2.5k", "0.7"); in pad mode a readout first copies the EQ playing into
+/// the manual bands ("Edit this curve"), then takes the value.
+#[test]
+fn readouts_take_typed_frequency_gain_and_q() {
+    let mut rig = Rig::new();
+    rig.set_mode(ModeChoice::Manual);
+    let [freq, _, q] = rig.app.placed.readout_rows[2];
+    rig.double_click(freq.center());
+    rig.type_text("2.5k", egui::Key::Enter);
+    assert!((rig.params().manual.b2_freq_hz.value() - 2500.0).abs() < 0.5);
+    rig.double_click(q.center());
+    rig.type_text("0.7", egui::Key::Enter);
+    assert!((rig.params().manual.b2_q.value() - 0.7).abs() < 1e-3);
+    // A shelf's Q is fixed: no field.
+    let [_, _, shelf_q] = rig.app.placed.readout_rows[0];
+    rig.double_click(shelf_q.center());
+    assert!(rig.app.typing.key.is_none());
+
+    // Pad mode: the decoded EQ goes to the manual bands, then −3 dB on bell 1.
+    rig.set_mode(ModeChoice::Pad);
+    let eq = EqParams::default();
+    rig.publish(LiveView {
+        valid: true,
+        source_eq: eq,
+        eq,
+        ..LiveView::default()
+    });
+    let [_, gain, _] = rig.app.placed.readout_rows[1];
+    rig.double_click(gain.center());
+    assert_eq!(rig.params().mode.value(), ModeChoice::Manual);
+    rig.type_text("-3", egui::Key::Enter);
+    assert_eq!(rig.params().manual.b1_gain_db.value(), -3.0);
 }
