@@ -10,6 +10,8 @@
 #                    curve" (the decoded EQ copied into the manual bands),
 #                    then the MANUAL_OFF bands switched off
 #   OUT-morph.png    morph mode, MORPH_FROM to MORPH_TO at MORPH percent
+#   OUT-analyser.png the analyser, pre and post, playing pink noise through
+#                    a warm setting (the pad at ANALYSER_PAD)
 #
 #   scripts/screenshot.sh [OUT.png]      default: target/screenshots/editor.png
 #
@@ -18,6 +20,7 @@
 #   MANUAL_PAD=X,Y  the decoded point copied into manual mode (default -0.6,0.4: warm, a little full)
 #   MANUAL_OFF=B,.. manual bands to switch off, of ls,b1,b2,b3,hs (default b3; empty for none)
 #   MORPH_FROM, MORPH_TO, MORPH   the morph line and position (default boomy, thin, 30)
+#   ANALYSER_PAD=X,Y  the analyser picture's pad point (default -0.7,0: warm)
 #   SETTLE=SECONDS  wait after the window appears (default 3)
 #   NO_BUILD=1      use the existing target/release/semantic-eq-standalone
 #   NO_INSTALL=1    do not install missing system packages
@@ -34,6 +37,7 @@ manual_off=${MANUAL_OFF-b3}
 morph_from=${MORPH_FROM:-boomy}
 morph_to=${MORPH_TO:-thin}
 morph=${MORPH:-30}
+analyser_pad=${ANALYSER_PAD:--0.7,0}
 settle=${SETTLE:-3}
 bin=target/release/semantic-eq-standalone
 
@@ -139,3 +143,4 @@ shoot() {
 shoot "$out" --pad "$pad"
 shoot "$base-manual.png" --pad "$manual_pad" --edit-curve ${manual_off:+--bands-off "$manual_off"}
 shoot "$base-morph.png" --mode morph --from "$morph_from" --to "$morph_to" --morph "$morph"
+shoot "$base-analyser.png" --pink --pad "$analyser_pad" --analyser both

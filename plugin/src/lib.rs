@@ -9,6 +9,7 @@
 pub mod editor;
 pub mod model_slot;
 pub mod params;
+pub mod test_signal;
 
 use editor::{LivePublisher, LiveView};
 use model_slot::AudioEnds;
@@ -46,6 +47,13 @@ pub struct SemanticEq {
     live: LivePublisher,
     /// The editor's end, until `editor()` takes it.
     live_view: Option<triple_buffer::Output<LiveView>>,
+    /// The analyser's audio-thread end: copies blocks while the editor is
+    /// open.
+    tap: editor::analyser::Tap,
+    /// The analyser's editor end, until `editor()` takes it.
+    analyser: Option<editor::analyser::Analyser>,
+    /// The standalone's `--pink` test signal ([`test_signal`]).
+    pink: test_signal::Pink,
 }
 
 /// Work done off the audio thread, on nice-plug's background thread.
@@ -65,6 +73,7 @@ impl Default for SemanticEq {
         let editor_state = editor::default_state();
         let repaint = RepaintNotifier::new();
         let (live, live_view) = LivePublisher::new(editor_state.clone(), repaint.clone());
+        let (tap, analyser) = editor::analyser::pair(editor_state.clone());
         Self {
             params,
             host,
@@ -76,6 +85,9 @@ impl Default for SemanticEq {
             repaint,
             live,
             live_view: Some(live_view),
+            tap,
+            analyser: Some(analyser),
+            pink: test_signal::Pink::default(),
         }
     }
 }
@@ -231,11 +243,13 @@ impl Plugin for SemanticEq {
 
     fn editor(&mut self, executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
         let live = self.live_view.take()?;
+        let analyser = self.analyser.take()?;
         editor::create(
             self.params.clone(),
             self.editor_state.clone(),
             self.repaint.clone(),
             live,
+            analyser,
             executor,
         )
     }
@@ -325,7 +339,14 @@ impl Plugin for SemanticEq {
             if p.position() == 0 {
                 p.reset();
             }
+            // The analyser's copies: a queue push per sample, only while
+            // the editor is open; no allocation, lock or transform here.
+            if test_signal::enabled() {
+                self.pink.fill(buffer.as_slice());
+            }
+            self.tap.pre(buffer.as_slice());
             p.process_planar(buffer.as_slice());
+            self.tap.post(buffer.as_slice());
             // Only while the editor is open; a triple-buffer write of a
             // `Copy` value, no allocation or lock.
             self.live.publish(|| LiveView::of(p));

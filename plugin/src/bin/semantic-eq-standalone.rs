@@ -6,13 +6,15 @@
 //!
 //! - `--pad X,Y` moves the pad to (X, Y), each −1..1;
 //! - `--from NAME`, `--to NAME` set the morph line's ends (warm, bright,
-//!   airy, boomy, clear, muddy, re27, thin, vocals);
+//!   airy, boomy, clear, muddy, thin, full; re27 and vocals are retired);
 //! - `--morph PERCENT` sets the position on it (−50..150);
 //! - `--mode pad|morph|manual` switches the mode;
 //! - `--edit-curve` then presses "Edit this curve" once the audio thread
 //!   plays the requested point: the decoded EQ is copied into the manual
 //!   bands and the mode becomes manual;
-//! - `--bands-off ls,b1,b2,b3,hs` then switches these manual bands off.
+//! - `--bands-off ls,b1,b2,b3,hs` then switches these manual bands off;
+//! - `--pink` plays pink noise (about −18 dBFS RMS) in place of the input;
+//! - `--analyser off|post|pre|both` chooses what the analyser shows.
 
 use nice_plug::prelude::Enum;
 use semantic_eq::editor::{StartRequest, request_start};
@@ -20,13 +22,14 @@ use semantic_eq::params::{Descriptor, ModeChoice};
 use semantic_eq_model::BANDS;
 use std::process::ExitCode;
 
-const OURS: [&str; 6] = [
+const OURS: [&str; 7] = [
     "--pad",
     "--from",
     "--to",
     "--morph",
     "--mode",
     "--bands-off",
+    "--analyser",
 ];
 
 fn main() -> ExitCode {
@@ -38,6 +41,10 @@ fn main() -> ExitCode {
         if arg == "--edit-curve" {
             request.edit_curve = true;
             any = true;
+            continue;
+        }
+        if arg == "--pink" {
+            semantic_eq::test_signal::enable();
             continue;
         }
         let (flag, value) = match arg.split_once('=') {
@@ -74,6 +81,16 @@ fn parse(request: &mut StartRequest, flag: &str, value: &str) -> Result<(), Stri
         })
     };
     match flag {
+        "--analyser" => {
+            use semantic_eq::editor::analyser::Show;
+            request.analyser = Some(match value.trim() {
+                "off" => Show::Off,
+                "post" => Show::Post,
+                "pre" => Show::Pre,
+                "both" => Show::Both,
+                v => return Err(format!("--analyser {v}: expected off, post, pre or both")),
+            });
+        }
         "--pad" => {
             let parsed: Option<Vec<f32>> = value
                 .split(',')

@@ -5,7 +5,7 @@
 //! greyed and left out of the sum.
 
 use super::theme::{self, alpha};
-use egui::{Align2, CornerRadius, Pos2, Rect, Stroke, StrokeKind, Ui};
+use egui::{Align2, Color32, CornerRadius, Pos2, Rect, Stroke, StrokeKind, Ui};
 use semantic_eq_model::{BAND_COUNT, BANDS, EqParams};
 
 /// Lowest frequency drawn, Hz.
@@ -144,8 +144,19 @@ pub struct Look {
     pub hot: Option<usize>,
 }
 
-/// Draws the plot (axes labels included) in `outer`; returns the well.
-pub fn show_plot(ui: &Ui, outer: Rect, cache: &CurveCache, look: Look) -> Rect {
+/// The analyser's level that sits on the plot's 0 dB line, dB. The
+/// analyser is drawn 1:1 on the curve's dB axis (only shifted), so a
+/// +6 dB boost lifts the post spectrum 6 dB over the pre one, exactly where
+/// the curve says +6; pink noise at −18 dBFS RMS lands near the 0 dB line.
+pub const SPECTRUM_REF_DB: f32 = -60.0;
+
+/// The spectra to draw behind the curve: `(freqs, level, peak, colour,
+/// filled)` per spectrum.
+pub type Spectra<'a> = &'a [(&'a [f64], &'a [f32], &'a [f32], Color32, bool)];
+
+/// Draws the plot (axes labels included) in `outer`, the analyser's
+/// `spectra` behind the curve; returns the well.
+pub fn show_plot(ui: &Ui, outer: Rect, cache: &CurveCache, look: Look, spectra: Spectra) -> Rect {
     let painter = ui.painter_at(outer);
     let plot = plot_rect(outer);
     let axes = Axes(plot);
@@ -220,6 +231,9 @@ pub fn show_plot(ui: &Ui, outer: Rect, cache: &CurveCache, look: Look) -> Rect {
     }
 
     let clip = painter.with_clip_rect(plot.shrink(1.0));
+    for &(freqs, level, peak, colour, filled) in spectra {
+        draw_spectrum(&clip, &axes, freqs, level, peak, colour, filled);
+    }
     let points: Vec<Pos2> = (0..POINTS)
         .map(|i| Pos2::new(x_of(point_freq(i)), y_of(cache.total[i])))
         .collect();
@@ -301,6 +315,47 @@ pub fn show_plot(ui: &Ui, outer: Rect, cache: &CurveCache, look: Look) -> Rect {
         StrokeKind::Inside,
     );
     plot
+}
+
+/// One analyser spectrum: a fill from the bottom (`filled`), its line,
+/// and the peak line, faint.
+fn draw_spectrum(
+    painter: &egui::Painter,
+    axes: &Axes,
+    freqs: &[f64],
+    level: &[f32],
+    peak: &[f32],
+    colour: Color32,
+    filled: bool,
+) {
+    let y = |db: f32| axes.y_of((db - SPECTRUM_REF_DB).clamp(-DB_RANGE - 1.0, DB_RANGE + 1.0));
+    let pts: Vec<Pos2> = freqs
+        .iter()
+        .zip(level)
+        .map(|(&f, &db)| Pos2::new(axes.x_of(f), y(db)))
+        .collect();
+    if filled {
+        let bottom = axes.0.bottom();
+        let fill = alpha(colour, 0.22);
+        let mut mesh = egui::Mesh::default();
+        for (i, p) in pts.iter().enumerate() {
+            mesh.colored_vertex(*p, fill);
+            mesh.colored_vertex(Pos2::new(p.x, bottom), fill);
+            if i > 0 {
+                let k = 2 * i as u32;
+                mesh.add_triangle(k - 2, k - 1, k);
+                mesh.add_triangle(k - 1, k + 1, k);
+            }
+        }
+        painter.add(mesh);
+    }
+    painter.line(pts, Stroke::new(1.0, alpha(colour, 0.8)));
+    let peaks: Vec<Pos2> = freqs
+        .iter()
+        .zip(peak)
+        .map(|(&f, &db)| Pos2::new(axes.x_of(f), y(db)))
+        .collect();
+    painter.line(peaks, Stroke::new(1.0, alpha(colour, 0.35)));
 }
 
 /// The readout cards' places across `outer`, one per band.

@@ -10,6 +10,7 @@
 //! only when the EQ they show changes, and nothing repaints while nothing
 //! moves.
 
+pub mod analyser;
 mod controls;
 mod curve;
 mod live;
@@ -82,6 +83,8 @@ pub struct StartRequest {
     pub edit_curve: bool,
     /// Then switch these manual bands off.
     pub bands_off: [bool; BAND_COUNT],
+    /// What the analyser shows.
+    pub analyser: Option<analyser::Show>,
 }
 
 static START: Mutex<Option<StartRequest>> = Mutex::new(None);
@@ -109,6 +112,7 @@ pub fn create(
     state: Arc<EguiEditorState>,
     repaint: RepaintNotifier,
     live: triple_buffer::Output<LiveView>,
+    analyser: analyser::Analyser,
     executor: AsyncExecutor<SemanticEq>,
 ) -> Option<EguiEditor<EditorApp>> {
     let settings = EguiNiceSettings::new()
@@ -120,7 +124,7 @@ pub fn create(
         state,
         repaint,
         settings,
-        EditorApp::new(params, live, Some(executor)),
+        EditorApp::new(params, live, Some(executor)).with_analyser(analyser),
     )
 }
 
@@ -162,6 +166,8 @@ pub struct Placed {
     pub controls: Rect,
     /// The amount, output and mix bars.
     pub bars: [Rect; 3],
+    /// The analyser's show button.
+    pub analyser: Option<Rect>,
     pub footer: Rect,
 }
 
@@ -183,6 +189,7 @@ impl Default for Placed {
             readout_rows: [[r; 3]; BAND_COUNT],
             controls: r,
             bars: [r; 3],
+            analyser: None,
             footer: r,
         }
     }
@@ -201,6 +208,9 @@ struct PendingEdit {
     since: Option<f64>,
 }
 
+/// One spectrum to draw: frequencies, levels, peaks, colour, filled.
+type OwnedSpectrum = (Vec<f64>, Vec<f32>, Vec<f32>, Color32, bool);
+
 /// The editor's state between frames.
 pub struct EditorApp {
     params: Arc<SemanticEqParams>,
@@ -211,6 +221,9 @@ pub struct EditorApp {
     drag: Drag,
     /// The value being typed, if a field is open.
     typing: TypeIn,
+    /// The spectrum analyser's editor end (absent in tests that do not
+    /// need one).
+    analyser: Option<analyser::Analyser>,
     model: ModelView,
     placed: Placed,
     pending_edit: Option<PendingEdit>,
@@ -238,9 +251,85 @@ impl EditorApp {
             curve: CurveCache::default(),
             drag: Drag::default(),
             typing: TypeIn::default(),
+            analyser: None,
             placed: Placed::default(),
             pending_edit: None,
         }
+    }
+
+    /// The editor with its analyser.
+    pub fn with_analyser(mut self, analyser: analyser::Analyser) -> Self {
+        self.analyser = Some(analyser);
+        self
+    }
+
+    /// The analyser's spectra to draw, after taking what the audio thread
+    /// sent since the last frame.
+    fn spectra(&mut self, ui: &Ui, sample_rate: f32) -> Vec<OwnedSpectrum> {
+        let Some(an) = self.analyser.as_mut() else {
+            return Vec::new();
+        };
+        let dt = ui.input(|i| i.stable_dt).min(0.25);
+        an.update(sample_rate, dt);
+        let mut out = Vec::new();
+        use analyser::Show;
+        // Post filled, pre as a line over it.
+        if matches!(an.show, Show::Post | Show::Both) {
+            out.push((
+                an.freqs().to_vec(),
+                an.level(false).to_vec(),
+                an.peak(false).to_vec(),
+                theme::SPECTRUM_POST,
+                true,
+            ));
+        }
+        if matches!(an.show, Show::Pre | Show::Both) {
+            out.push((
+                an.freqs().to_vec(),
+                an.level(true).to_vec(),
+                an.peak(true).to_vec(),
+                theme::SPECTRUM_PRE,
+                an.show == Show::Pre,
+            ));
+        }
+        if an.show != Show::Off {
+            // The audio keeps coming whether or not the curve moves.
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(33));
+        }
+        out
+    }
+
+    /// The analyser's two buttons in the plot's top-left corner: what it
+    /// shows (off, post, pre, both) and its slope.
+    fn analyser_buttons(&mut self, ui: &mut Ui, plot: Rect) {
+        let Some(an) = self.analyser.as_mut() else {
+            return;
+        };
+        let show = Rect::from_min_size(plot.min + vec2(8.0, 6.0), vec2(150.0, 20.0));
+        if controls::button(ui, show, an.show.label(), true)
+            .on_hover_text("What the analyser shows: the audio after the EQ, before it, or both")
+            .clicked()
+        {
+            an.show = an.show.next();
+        }
+        let slope = Rect::from_min_size(show.right_top() + vec2(6.0, 0.0), vec2(84.0, 20.0));
+        let label = format!("{:.1} dB/oct", an.slope_db_per_oct);
+        if an.show != analyser::Show::Off
+            && controls::button(ui, slope, &label, true)
+                .on_hover_text(
+                    "Slope added to the spectrum: 3 dB/oct shows pink noise flat, \
+                     4.5 dB/oct (Pro-Q's default) typical music",
+                )
+                .clicked()
+        {
+            an.slope_db_per_oct = if an.slope_db_per_oct == analyser::DEFAULT_SLOPE_DB_PER_OCT {
+                analyser::PRO_Q_SLOPE_DB_PER_OCT
+            } else {
+                analyser::DEFAULT_SLOPE_DB_PER_OCT
+            };
+        }
+        self.placed.analyser = Some(show);
     }
 
     /// One frame, given the window's root `Ui`.
@@ -281,6 +370,9 @@ impl EditorApp {
         }
         if let Some(m) = request.mode {
             controls::gesture(setter, &p.mode, m);
+        }
+        if let (Some(show), Some(an)) = (request.analyser, self.analyser.as_mut()) {
+            an.show = show;
         }
         if request.edit_curve {
             self.pending_edit = Some(PendingEdit {
@@ -678,7 +770,13 @@ impl EditorApp {
                 off: on.map(|o| !o),
                 hot,
             };
-            self.placed.plot = curve::show_plot(ui, plot_outer, &self.curve, look);
+            let spectra = self.spectra(ui, live.sample_rate);
+            let refs: Vec<_> = spectra
+                .iter()
+                .map(|(f, l, p, c, fill)| (&f[..], &l[..], &p[..], *c, *fill))
+                .collect();
+            self.placed.plot = curve::show_plot(ui, plot_outer, &self.curve, look, &refs);
+            self.analyser_buttons(ui, self.placed.plot);
             let rows = curve::show_readouts(ui, readouts, &eq, Some(switches));
             self.readout_type_ins(ui, setter, rows, None);
         } else {
@@ -722,7 +820,13 @@ impl EditorApp {
                 bypassed,
                 ..curve::Look::default()
             };
-            self.placed.plot = curve::show_plot(ui, plot_outer, &self.curve, look);
+            let spectra = self.spectra(ui, live.sample_rate);
+            let refs: Vec<_> = spectra
+                .iter()
+                .map(|(f, l, p, c, fill)| (&f[..], &l[..], &p[..], *c, *fill))
+                .collect();
+            self.placed.plot = curve::show_plot(ui, plot_outer, &self.curve, look, &refs);
+            self.analyser_buttons(ui, self.placed.plot);
             let rows = curve::show_readouts(ui, readouts, &live.eq, None);
             let source = live.valid.then_some(live.source_eq);
             self.readout_type_ins(ui, setter, rows, source.as_ref());

@@ -75,6 +75,8 @@ struct Rig {
     /// Keep the last frame's shapes in `shapes` (off for the cost test).
     keep_shapes: bool,
     shapes: Vec<egui::epaint::ClippedShape>,
+    /// The analyser's audio end, as the plug-in's `process()` holds it.
+    tap: analyser::Tap,
 }
 
 impl Rig {
@@ -85,7 +87,9 @@ impl Rig {
             params: params.clone(),
             events: Mutex::new(Vec::new()),
         });
-        let mut app = EditorApp::new(params, output, None);
+        let (mut tap, an) = analyser::pair(default_state());
+        tap.force_open = Some(true);
+        let mut app = EditorApp::new(params, output, None).with_analyser(an);
         app.gui = Some(GuiContext::new(host.clone()));
         let ctx = egui::Context::default();
         theme::apply(&ctx);
@@ -100,6 +104,7 @@ impl Rig {
             size: vec2(DEFAULT_SIZE.0, DEFAULT_SIZE.1),
             keep_shapes: true,
             shapes: Vec::new(),
+            tap,
         };
         rig.run(vec![]);
         rig.run(vec![]);
@@ -508,9 +513,18 @@ fn a_frame_costs_well_under_two_milliseconds() {
             valid: true,
             ..LiveView::default()
         });
+        // A 60 Hz frame's worth of 48 kHz stereo audio, before and after:
+        // the analyser transforms both spectra every frame.
+        let mut l: Vec<f32> = (0..800)
+            .map(|k| ((k as f32 + i as f32 * 800.0) * 0.37).sin() * 0.3)
+            .collect();
+        let mut r = l.clone();
+        rig.tap.pre(&[&mut l[..], &mut r[..]]);
+        rig.tap.post(&[&mut l[..], &mut r[..]]);
         let p = rig.pad_point(t as f32 - 0.5, 0.1);
         rig.run(vec![egui::Event::PointerMoved(p)])
     };
+    rig.app.analyser.as_mut().unwrap().show = analyser::Show::Both;
     for i in 0..20 {
         frame(&mut rig, i);
     }

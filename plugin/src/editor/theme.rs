@@ -13,6 +13,10 @@ pub const BORDER: Color32 = Color32::from_rgb(0x2e, 0x33, 0x3d);
 /// Tint of the pad where the model's training data lies (see
 /// `pad::density_tint`).
 pub const DATA: Color32 = Color32::from_rgb(0xb8, 0xc4, 0xd6);
+/// The analyser's post-EQ spectrum (filled).
+pub const SPECTRUM_POST: Color32 = Color32::from_rgb(0x7a, 0x8c, 0xff);
+/// The analyser's pre-EQ spectrum (a line).
+pub const SPECTRUM_PRE: Color32 = Color32::from_rgb(0xc8, 0xc8, 0xc8);
 /// Grid lines.
 pub const GRID: Color32 = Color32::from_rgb(0x25, 0x29, 0x31);
 /// The 0 dB line and the pad's centre cross.
