@@ -1,7 +1,9 @@
 //! No allocation, no free, in `process()`: proved with nice-plug's own guard.
 //!
 //! The plug-in is built as a debug cdylib with the `assert_process_allocs`
-//! feature (its own target directory, so the normal build is untouched).
+//! and `analyser_tap_always` features (the analyser's tap then copies every
+//! block, as with the editor open), in its own target directory, so the
+//! normal build is untouched.
 //! nice-plug then wraps every `process()` call in `assert_no_alloc`, and any
 //! allocation or deallocation aborts the process. The hosting runs in a
 //! child process so that an abort shows up as a failed test with a reason.
@@ -37,7 +39,7 @@ fn guarded_plugin() -> PathBuf {
             "semantic-eq",
             "--lib",
             "--features",
-            "assert_process_allocs",
+            "assert_process_allocs,analyser_tap_always",
             "--target-dir",
         ])
         .arg(&target)
