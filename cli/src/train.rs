@@ -8,7 +8,6 @@
 
 use anyhow::{Context, Result, ensure};
 use indicatif::{ProgressBar, ProgressStyle};
-use semantic_eq_model::metrics::Evaluation;
 use semantic_eq_model::train::pipeline;
 use semantic_eq_model::train::{EpochLoss, TrainConfig};
 use std::io::{IsTerminal, Write};
@@ -35,14 +34,10 @@ pub fn default_config() -> TrainConfig {
     TrainConfig::tuned()
 }
 
-/// What a finished run produced.
+/// What a finished run produced, and how long it took.
 pub struct TrainOutcome {
-    pub bytes: Vec<u8>,
-    pub evaluation: Evaluation,
-    pub train_rows: usize,
-    pub validation_rows: usize,
-    pub rejected: usize,
-    pub noise: usize,
+    pub model: pipeline::TrainOutcome,
+    /// Wall time of reading and training, s.
     pub seconds: f64,
 }
 
@@ -58,7 +53,7 @@ pub fn train(opts: &TrainOptions) -> Result<()> {
         "output '{}' is a directory",
         opts.out.display()
     );
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(".semantic-eq-train-")
         .suffix(".tmp")
         .tempfile_in(&dir)
@@ -82,17 +77,11 @@ pub fn train(opts: &TrainOptions) -> Result<()> {
         return Ok(());
     }
 
-    let outcome = run(opts)?;
-
-    // tempfile creates 0600; a model file is ordinary data (umask applies
-    // only at creation, so use the usual 0644).
-    tmp.write_all(&outcome.bytes)
-        .and_then(|()| crate::platform::make_readable(tmp.as_file()))
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write '{}'", opts.out.display()))?;
-    tmp.persist(&opts.out)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write '{}'", opts.out.display()))?;
+    let TrainOutcome {
+        model: outcome,
+        seconds,
+    } = run(opts)?;
+    write_persist(tmp, &outcome.bytes, &opts.out)?;
     if !opts.quiet {
         eprintln!(
             "{} rows ({} rejected, {} noise dropped): trained on {}, validated on {}; {:.1} s",
@@ -101,7 +90,7 @@ pub fn train(opts: &TrainOptions) -> Result<()> {
             outcome.noise,
             outcome.train_rows,
             outcome.validation_rows,
-            outcome.seconds
+            seconds
         );
         eprintln!("validation: {}", outcome.evaluation.summary());
         eprintln!("wrote {}", opts.out.display());
@@ -127,17 +116,14 @@ pub fn run(opts: &TrainOptions) -> Result<TrainOutcome> {
         pipeline::train_safe_bytes(&bytes, &origin, &opts.config, opts.seed, &mut on_epoch)?;
     bar.finish_and_clear();
     Ok(TrainOutcome {
-        bytes: outcome.bytes,
-        evaluation: outcome.evaluation,
-        train_rows: outcome.train_rows,
-        validation_rows: outcome.validation_rows,
-        rejected: outcome.rejected,
-        noise: outcome.noise,
+        model: outcome,
         seconds: start.elapsed().as_secs_f64(),
     })
 }
 
-/// Writes `bytes` to the temporary file and renames it to `out`.
+/// Writes `bytes` to the temporary file and renames it to `out`. tempfile
+/// creates 0600; an output is ordinary data (umask applies only at
+/// creation, so use the usual 0644).
 fn write_persist(
     mut tmp: tempfile::NamedTempFile,
     bytes: &[u8],

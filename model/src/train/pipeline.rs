@@ -219,18 +219,7 @@ pub fn train_safe_bytes(
 /// decoder at `(x, y)` gives the bits of the original at `(x, −y)`.
 /// Returns whether it turned.
 pub fn oriented(decoder: Decoder) -> Result<(Decoder, bool), TrainError> {
-    let body = |y: f32| {
-        let c = metrics::curve(&decoder.decode(0.0, y).params);
-        let f = metrics::curve_frequencies();
-        let low: Vec<f64> = f
-            .iter()
-            .zip(&c)
-            .filter(|(hz, _)| **hz < metrics::WARM_BELOW_HZ)
-            .map(|(_, db)| *db)
-            .collect();
-        low.iter().sum::<f64>() / low.len() as f64
-    };
-    if body(0.5) >= body(-0.5) {
+    if body_db(&decoder, 0.5) >= body_db(&decoder, -0.5) {
         return Ok((decoder, false));
     }
     let mut layers = decoder.layers().to_vec();
@@ -241,6 +230,19 @@ pub fn oriented(decoder: Decoder) -> Result<(Decoder, bool), TrainError> {
     let turned = Decoder::from_weights(decoder.arch().clone(), layers)
         .map_err(|e| TrainError::Config(format!("turning the pad: {e}")))?;
     Ok((turned, true))
+}
+
+/// Body at pad point `(0, y)`: the curve's mean dB below
+/// [`metrics::WARM_BELOW_HZ`].
+fn body_db(decoder: &Decoder, y: f32) -> f64 {
+    let c = metrics::curve(&decoder.decode(0.0, y).params);
+    let low: Vec<f64> = metrics::curve_frequencies()
+        .iter()
+        .zip(&c)
+        .filter(|(hz, _)| **hz < metrics::WARM_BELOW_HZ)
+        .map(|(_, db)| *db)
+        .collect();
+    low.iter().sum::<f64>() / low.len() as f64
 }
 
 /// Cells per side of the density grid stored in the model file.
@@ -516,17 +518,6 @@ mod tests {
         Decoder::from_weights(arch, layers).unwrap()
     }
 
-    fn body(d: &Decoder, y: f32) -> f64 {
-        let c = metrics::curve(&d.decode(0.0, y).params);
-        let low: Vec<f64> = metrics::curve_frequencies()
-            .iter()
-            .zip(&c)
-            .filter(|(hz, _)| **hz < metrics::WARM_BELOW_HZ)
-            .map(|(_, db)| *db)
-            .collect();
-        low.iter().sum::<f64>() / low.len() as f64
-    }
-
     /// Turning is exact (the bits of the original at −y) and leaves body
     /// rising with y; an already upright decoder is left alone.
     #[test]
@@ -536,7 +527,7 @@ mod tests {
             let d = random_decoder(seed);
             let (t, turned) = oriented(d.clone()).unwrap();
             seen[usize::from(turned)] = true;
-            assert!(body(&t, 0.5) >= body(&t, -0.5), "seed {seed}");
+            assert!(body_db(&t, 0.5) >= body_db(&t, -0.5), "seed {seed}");
             for (x, y) in [(0.3f32, 0.7f32), (-1.0, -0.2), (0.0, 1.0), (0.9, -0.9)] {
                 let want = d.decode(x, if turned { -y } else { y });
                 assert_eq!(t.decode(x, y).normalized, want.normalized, "seed {seed}");

@@ -257,19 +257,8 @@ pub fn show_plot(ui: &Ui, outer: Rect, cache: &CurveCache, look: Look, spectra: 
     }
 
     // The sum: a fill to 0 dB, then the line.
-    let zero = y_of(0.0);
     let fill = alpha(theme::CURVE, if bypassed { 0.05 } else { 0.14 });
-    let mut mesh = egui::Mesh::default();
-    for (i, p) in points.iter().enumerate() {
-        mesh.colored_vertex(*p, fill);
-        mesh.colored_vertex(Pos2::new(p.x, zero), fill);
-        if i > 0 {
-            let k = 2 * i as u32;
-            mesh.add_triangle(k - 2, k - 1, k);
-            mesh.add_triangle(k - 1, k + 1, k);
-        }
-    }
-    clip.add(mesh);
+    clip.add(fill_down_to(&points, y_of(0.0), fill));
     let line = if bypassed {
         alpha(theme::CURVE, 0.4)
     } else {
@@ -317,6 +306,21 @@ pub fn show_plot(ui: &Ui, outer: Rect, cache: &CurveCache, look: Look, spectra: 
     plot
 }
 
+/// The area between a polyline and the level `base_y`, as a triangle strip.
+fn fill_down_to(points: &[Pos2], base_y: f32, fill: Color32) -> egui::Mesh {
+    let mut mesh = egui::Mesh::default();
+    for (i, p) in points.iter().enumerate() {
+        mesh.colored_vertex(*p, fill);
+        mesh.colored_vertex(Pos2::new(p.x, base_y), fill);
+        if i > 0 {
+            let k = 2 * i as u32;
+            mesh.add_triangle(k - 2, k - 1, k);
+            mesh.add_triangle(k - 1, k + 1, k);
+        }
+    }
+    mesh
+}
+
 /// One analyser spectrum: a fill from the bottom (`filled`), its line,
 /// and the peak line, faint.
 fn draw_spectrum(
@@ -335,19 +339,7 @@ fn draw_spectrum(
         .map(|(&f, &db)| Pos2::new(axes.x_of(f), y(db)))
         .collect();
     if filled {
-        let bottom = axes.0.bottom();
-        let fill = alpha(colour, 0.22);
-        let mut mesh = egui::Mesh::default();
-        for (i, p) in pts.iter().enumerate() {
-            mesh.colored_vertex(*p, fill);
-            mesh.colored_vertex(Pos2::new(p.x, bottom), fill);
-            if i > 0 {
-                let k = 2 * i as u32;
-                mesh.add_triangle(k - 2, k - 1, k);
-                mesh.add_triangle(k - 1, k + 1, k);
-            }
-        }
-        painter.add(mesh);
+        painter.add(fill_down_to(&pts, axes.0.bottom(), alpha(colour, 0.22)));
     }
     painter.line(pts, Stroke::new(1.0, alpha(colour, 0.8)));
     let peaks: Vec<Pos2> = freqs

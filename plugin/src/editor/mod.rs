@@ -208,8 +208,17 @@ struct PendingEdit {
     since: Option<f64>,
 }
 
-/// One spectrum to draw: frequencies, levels, peaks, colour, filled.
-type OwnedSpectrum = (Vec<f64>, Vec<f32>, Vec<f32>, Color32, bool);
+/// The manual parameter behind a band's readout line (none for the
+/// bars' keys, or a shelf's fixed Q).
+fn typed_param(params: &SemanticEqParams, key: TypeKey) -> Option<&FloatParam> {
+    let index = match key {
+        TypeKey::Freq(b) => BANDS[b].freq_index,
+        TypeKey::Gain(b) => BANDS[b].gain_index,
+        TypeKey::Q(b) => BANDS[b].q_index?,
+        TypeKey::Amount | TypeKey::Out | TypeKey::Mix => return None,
+    };
+    Some(params.manual.eq()[index])
+}
 
 /// The editor's state between frames.
 pub struct EditorApp {
@@ -263,41 +272,44 @@ impl EditorApp {
         self
     }
 
-    /// The analyser's spectra to draw, after taking what the audio thread
-    /// sent since the last frame.
-    fn spectra(&mut self, ui: &Ui, sample_rate: f32) -> Vec<OwnedSpectrum> {
-        let Some(an) = self.analyser.as_mut() else {
-            return Vec::new();
-        };
-        let dt = ui.input(|i| i.stable_dt).min(0.25);
-        an.update(sample_rate, dt);
-        let mut out = Vec::new();
+    /// The curve's plot with the analyser's spectra behind it (after taking
+    /// what the audio thread sent since the last frame) and its buttons;
+    /// sets `placed.plot`.
+    fn plot(&mut self, ui: &mut Ui, outer: Rect, look: curve::Look, sample_rate: f32) {
         use analyser::Show;
-        // Post filled, pre as a line over it.
-        if matches!(an.show, Show::Post | Show::Both) {
-            out.push((
-                an.freqs().to_vec(),
-                an.level(false).to_vec(),
-                an.peak(false).to_vec(),
-                theme::SPECTRUM_POST,
-                true,
-            ));
+        let dt = ui.input(|i| i.stable_dt).min(0.25);
+        let mut spectra = Vec::with_capacity(2);
+        if let Some(an) = self.analyser.as_mut() {
+            an.update(sample_rate, dt);
+            if an.show != Show::Off {
+                // The audio keeps coming whether or not the curve moves.
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_millis(33));
+            }
         }
-        if matches!(an.show, Show::Pre | Show::Both) {
-            out.push((
-                an.freqs().to_vec(),
-                an.level(true).to_vec(),
-                an.peak(true).to_vec(),
-                theme::SPECTRUM_PRE,
-                an.show == Show::Pre,
-            ));
+        if let Some(an) = self.analyser.as_ref() {
+            // Post filled, pre as a line over it (filled when alone).
+            if matches!(an.show, Show::Post | Show::Both) {
+                spectra.push((
+                    an.freqs(),
+                    an.level(false),
+                    an.peak(false),
+                    theme::SPECTRUM_POST,
+                    true,
+                ));
+            }
+            if matches!(an.show, Show::Pre | Show::Both) {
+                spectra.push((
+                    an.freqs(),
+                    an.level(true),
+                    an.peak(true),
+                    theme::SPECTRUM_PRE,
+                    an.show == Show::Pre,
+                ));
+            }
         }
-        if an.show != Show::Off {
-            // The audio keeps coming whether or not the curve moves.
-            ui.ctx()
-                .request_repaint_after(std::time::Duration::from_millis(33));
-        }
-        out
+        self.placed.plot = curve::show_plot(ui, outer, &self.curve, look, &spectra);
+        self.analyser_buttons(ui, self.placed.plot);
     }
 
     /// The analyser's two buttons in the plot's top-left corner: what it
@@ -431,18 +443,6 @@ impl EditorApp {
         }
     }
 
-    /// The manual parameter behind a band's readout line.
-    fn typed_param(&self, key: TypeKey) -> Option<&FloatParam> {
-        let eq = self.params.manual.eq();
-        let index = match key {
-            TypeKey::Freq(b) => BANDS[b].freq_index,
-            TypeKey::Gain(b) => BANDS[b].gain_index,
-            TypeKey::Q(b) => BANDS[b].q_index?,
-            TypeKey::Amount | TypeKey::Out | TypeKey::Mix => return None,
-        };
-        Some(eq[index])
-    }
-
     /// Double-click on a band's frequency, gain or Q line opens a field to
     /// type it. Outside manual mode (`source` is the EQ playing) it first
     /// does "Edit this curve", so the value typed lands on the manual band
@@ -459,7 +459,7 @@ impl EditorApp {
         for (b, lines) in rows.iter().enumerate() {
             let keys = [TypeKey::Freq(b), TypeKey::Gain(b), TypeKey::Q(b)];
             for (&rect, key) in lines.iter().zip(keys) {
-                if self.typed_param(key).is_none() || rect == Rect::NOTHING {
+                if typed_param(&self.params, key).is_none() || rect == Rect::NOTHING {
                     continue;
                 }
                 let response = ui.interact(
@@ -477,14 +477,9 @@ impl EditorApp {
                 }
                 response.on_hover_text("Double-click to type a value");
                 let params = self.params.clone();
-                let eq = params.manual.eq();
-                let index = match key {
-                    TypeKey::Freq(b) => BANDS[b].freq_index,
-                    TypeKey::Gain(b) => BANDS[b].gain_index,
-                    TypeKey::Q(b) => BANDS[b].q_index.unwrap_or(0),
-                    _ => continue,
-                };
-                controls::type_in(ui, setter, &mut self.typing, key, eq[index], rect);
+                if let Some(param) = typed_param(&params, key) {
+                    controls::type_in(ui, setter, &mut self.typing, key, param, rect);
+                }
             }
         }
     }
@@ -770,13 +765,7 @@ impl EditorApp {
                 off: on.map(|o| !o),
                 hot,
             };
-            let spectra = self.spectra(ui, live.sample_rate);
-            let refs: Vec<_> = spectra
-                .iter()
-                .map(|(f, l, p, c, fill)| (&f[..], &l[..], &p[..], *c, *fill))
-                .collect();
-            self.placed.plot = curve::show_plot(ui, plot_outer, &self.curve, look, &refs);
-            self.analyser_buttons(ui, self.placed.plot);
+            self.plot(ui, plot_outer, look, live.sample_rate);
             let rows = curve::show_readouts(ui, readouts, &eq, Some(switches));
             self.readout_type_ins(ui, setter, rows, None);
         } else {
@@ -820,13 +809,7 @@ impl EditorApp {
                 bypassed,
                 ..curve::Look::default()
             };
-            let spectra = self.spectra(ui, live.sample_rate);
-            let refs: Vec<_> = spectra
-                .iter()
-                .map(|(f, l, p, c, fill)| (&f[..], &l[..], &p[..], *c, *fill))
-                .collect();
-            self.placed.plot = curve::show_plot(ui, plot_outer, &self.curve, look, &refs);
-            self.analyser_buttons(ui, self.placed.plot);
+            self.plot(ui, plot_outer, look, live.sample_rate);
             let rows = curve::show_readouts(ui, readouts, &live.eq, None);
             let source = live.valid.then_some(live.source_eq);
             self.readout_type_ins(ui, setter, rows, source.as_ref());
