@@ -65,7 +65,16 @@ MANUAL = [f"{b} {what}" for b in BANDS
           for what in (["gain", "freq"] if "shelf" in b else ["gain", "freq", "Q"])]
 NAMES = (["Warm ↔", "Thin ↔", "Amount", "Output", "Auto-gain", "Mix", "Bypass", "Mode",
           "Morph", "Morph from", "Morph to"] + MANUAL + [f"{b} on" for b in BANDS])
-DESCRIPTORS = ["warm", "bright", "airy", "boomy", "clear", "muddy", "re27", "thin", "vocals"]
+# The plug-in's Morph from/to choices, in the enum's order (plugin/src/params.rs
+# `Descriptor`: retired names keep their place so stored sessions load; new
+# landmarks are appended). A choice's raw value is its index / (count - 1).
+DESCRIPTORS = ["warm", "bright", "airy", "boomy", "clear", "muddy", "re27", "thin", "vocals",
+               "full"]
+
+
+def choice(name):
+    """The raw (normalised) value of a Morph from/to choice."""
+    return DESCRIPTORS.index(name) / (len(DESCRIPTORS) - 1)
 
 # How pedalboard should read each parameter from its texts: (type, min, max)
 # for numbers in display units, the valid values for lists.
@@ -109,7 +118,7 @@ MANUAL_EQ = Setting("manual, low shelf +3 dB but off, bell 1 +6 dB, high shelf -
 # included (the manual values are inaudible in morph mode but are state).
 RICH = Setting("morph boomy -> airy at 75 %, auto-gain, mix 75 %, output -3 dB, "
                "x -0.5, y 0.25, amount 125 %, bell 2 +6 dB, high shelf off",
-               {"Mode": 0.5, "Morph from": 3 / 8, "Morph to": 2 / 8, "Morph": 0.625,
+               {"Mode": 0.5, "Morph from": choice("boomy"), "Morph to": choice("airy"), "Morph": 0.625,
                 "Auto-gain": 1.0, "Mix": 0.75, "Output": 0.4375, "Warm ↔": 0.25,
                 "Thin ↔": 0.625, "Amount": 0.625, "Bell 2 gain": 0.75, "Bell 2 Q": 0.75,
                 "High shelf on": 0.0},
