@@ -7,6 +7,7 @@ const MODULES: &[(&str, u8, &str)] = &[
     ("consts", 0, include_str!("consts.rs")),
     ("fastmath", 0, include_str!("fastmath.rs")),
     ("smoother", 0, include_str!("smoother.rs")),
+    ("audition", 1, include_str!("audition.rs")),
     ("cascade", 1, include_str!("cascade.rs")),
     ("cpu", 1, include_str!("cpu.rs")),
     ("fpenv", 1, include_str!("fpenv.rs")),

@@ -10,7 +10,7 @@
 //! | layer | modules | what |
 //! |---|---|---|
 //! | 0 | `consts`, `fastmath`, [`smoother`] | the grid, limits and cascade shape; `exp`/`tan`; ramps |
-//! | 1 | `cascade`, `cpu`, `io`, `fpenv` | the coefficient type; [`Kernel`] and its proof [`Checked`]; audio access; FTZ/DAZ |
+//! | 1 | `cascade`, `cpu`, `io`, `fpenv`, [`audition`] | the coefficient type; [`Kernel`] and its proof [`Checked`]; audio access; FTZ/DAZ; band solo |
 //! | 2 | [`coeffs`] | band settings → cascade coefficients (scalar and batched) |
 //! | 3 | `kernel` | the filter loop: scalar (the reference, and ARM's path) and SSE2/FMA (one generic over `Madd`) |
 //! | 4 | [`engine`] | smoothing, grid interpolation, kernel dispatch |
@@ -22,6 +22,7 @@ mod consts;
 mod fastmath;
 pub mod smoother;
 // Layer 1.
+pub mod audition;
 mod cascade;
 mod cpu;
 mod fpenv;

@@ -6,6 +6,8 @@
 //! sample positions, which is what makes an offline render equal what was
 //! heard.
 
+pub mod audition;
+pub mod compare;
 pub mod editor;
 pub mod model_slot;
 pub mod params;
@@ -17,6 +19,7 @@ use nice_plug::params::internals::ParamPtr;
 use nice_plug::prelude::*;
 use nice_plug_egui::{EguiEditor, EguiEditorState, RepaintNotifier};
 use params::{Descriptor, SemanticEqParams};
+use semantic_eq_dsp::audition::{Audition, Region};
 use semantic_eq_dsp::controls::{CONTROL_COUNT, CONTROLS};
 use semantic_eq_dsp::{Control, Kernel, Processor, Settings};
 use semantic_eq_model::Decoder;
@@ -52,6 +55,8 @@ pub struct SemanticEq {
     tap: editor::analyser::Tap,
     /// The analyser's editor end, until `editor()` takes it.
     analyser: Option<editor::analyser::Analyser>,
+    /// Band solo, after the processor; built in `activate` with it.
+    audition: Option<Audition>,
     /// The standalone's `--pink` test signal ([`test_signal`]).
     pink: test_signal::Pink,
 }
@@ -87,6 +92,7 @@ impl Default for SemanticEq {
             live_view: Some(live_view),
             tap,
             analyser: Some(analyser),
+            audition: None,
             pink: test_signal::Pink::default(),
         }
     }
@@ -292,6 +298,7 @@ impl Plugin for SemanticEq {
         };
         match Processor::new(&settings, decoder) {
             Ok(p) => {
+                self.audition = Some(Audition::new(settings.sample_rate));
                 self.processor = Some(p);
                 self.last = [u32::MAX; FOLLOWED];
                 self.receive_model();
@@ -313,6 +320,9 @@ impl Plugin for SemanticEq {
         self.sync();
         if let Some(p) = self.processor.as_mut() {
             p.reset();
+        }
+        if let Some(a) = self.audition.as_mut() {
+            a.reset();
         }
     }
 
@@ -346,6 +356,23 @@ impl Plugin for SemanticEq {
             }
             self.tap.pre(buffer.as_slice());
             p.process_planar(buffer.as_slice());
+            // Band solo: only while the editor is open (closing it clears
+            // the solo), on the band's frequency and Q as they play now.
+            if let Some(a) = self.audition.as_mut() {
+                #[cfg(feature = "audition_cycle")]
+                {
+                    // Test builds only: every band and none in turn, as if
+                    // clicked in an open editor, 4096 samples each.
+                    let turn = (p.position() / 4096) % (semantic_eq_model::BAND_COUNT as u64 + 1);
+                    self.params
+                        .solo
+                        .set(turn.checked_sub(1).map(|b| b as usize));
+                }
+                let open = self.editor_state.is_open() || cfg!(feature = "audition_cycle");
+                let band = self.params.solo.heard(open);
+                let want = band.map(|b| Region::of_band(b, &p.current_eq().band(b)));
+                a.process(buffer.as_slice(), want);
+            }
             self.tap.post(buffer.as_slice());
             // Only while the editor is open; a triple-buffer write of a
             // `Copy` value, no allocation or lock.

@@ -12,6 +12,7 @@
 //! what was heard bit for bit. The processor's ramps are pure functions of
 //! the sample position.
 
+use crate::audition::Solo;
 use crate::model_slot::ModelSlot;
 use nice_plug::params::internals::ParamPtr;
 use nice_plug::prelude::*;
@@ -20,7 +21,9 @@ use semantic_eq_dsp::controls::{CONTROL_COUNT, CONTROLS, Control, ControlSpec};
 use semantic_eq_model::Landmark;
 use semantic_eq_model::decoder::RETIRED_LANDMARKS;
 use semantic_eq_model::{BAND_COUNT, NUM_PARAMS, PARAMS, ParamScale};
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 /// What the pad's y axis does, as shown on the parameter and the pad. In the
 /// shipped model, y is body: y = −1 cuts the low shelf and the low bells by
@@ -75,6 +78,18 @@ pub struct SemanticEqParams {
     /// The model playing, persisted as its file path ("" = the embedded one).
     #[persist = "model"]
     pub model: ModelSlot,
+
+    /// A/B compare ([`crate::compare`]): whether B plays (false = A).
+    #[persist = "ab_b"]
+    pub ab_b: AtomicBool,
+    /// The setting not playing, by parameter ID ([`crate::compare::Setting`];
+    /// empty until the first switch or copy).
+    #[persist = "ab_other"]
+    pub ab_other: Mutex<BTreeMap<String, f32>>,
+
+    /// The band being auditioned ([`crate::audition`]): a listening aid,
+    /// never saved.
+    pub solo: Solo,
 }
 
 /// The three ways in (flowEQ's traverse, semantic and manual modes).
@@ -531,6 +546,9 @@ impl Default for SemanticEqParams {
             to: EnumParam::new("Morph to", Descriptor::Bright),
             manual: ManualParams::default(),
             model: ModelSlot::default(),
+            ab_b: AtomicBool::new(false),
+            ab_other: Mutex::new(BTreeMap::new()),
+            solo: Solo::default(),
         }
     }
 }

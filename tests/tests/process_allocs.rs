@@ -1,8 +1,9 @@
 //! No allocation, no free, in `process()`: proved with nice-plug's own guard.
 //!
-//! The plug-in is built as a debug cdylib with the `assert_process_allocs`
-//! and `analyser_tap_always` features (the analyser's tap then copies every
-//! block, as with the editor open), in its own target directory, so the
+//! The plug-in is built as a debug cdylib with the `assert_process_allocs`,
+//! `analyser_tap_always` and `audition_cycle` features (the analyser's tap
+//! then copies every block, and band solo moves through every band and
+//! none, as with the editor open), in its own target directory, so the
 //! normal build is untouched.
 //! nice-plug then wraps every `process()` call in `assert_no_alloc`, and any
 //! allocation or deallocation aborts the process. The hosting runs in a
@@ -39,7 +40,7 @@ fn guarded_plugin() -> PathBuf {
             "semantic-eq",
             "--lib",
             "--features",
-            "assert_process_allocs,analyser_tap_always",
+            "assert_process_allocs,analyser_tap_always,audition_cycle",
             "--target-dir",
         ])
         .arg(&target)

@@ -8,12 +8,16 @@
 //! (the parameter itself only changes when the wrapper applies it).
 
 use super::theme::{self, alpha};
-use crate::params::{Descriptor, ModeChoice, format_morph};
+use crate::audition::Solo;
+use crate::compare::{self, Side};
+use crate::params::{Descriptor, ModeChoice, SemanticEqParams, format_morph};
 use egui::{
     Align2, Color32, CornerRadius, Pos2, Rect, Response, RichText, Sense, Stroke, StrokeKind, Ui,
     vec2,
 };
+use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
+use semantic_eq_model::{BAND_COUNT, BANDS, BandKind};
 
 /// A value the user can type (double-click on its readout or bar).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -777,4 +781,152 @@ pub fn button(ui: &mut Ui, rect: Rect, text: &str, enabled: bool) -> Response {
         ui.add_enabled(enabled, egui::Button::new(text).min_size(rect.size()))
     })
     .inner
+}
+
+/// The solo button's square in a band card's top right.
+pub fn solo_rect(card: Rect) -> Rect {
+    Rect::from_min_size(
+        Pos2::new(card.right() - 24.0, card.top() + 5.0),
+        vec2(19.0, 17.0),
+    )
+}
+
+/// Each band card's solo button ("S", lit while soloed); alt-click on a
+/// card solos it too. A click solos the band, or unsolos it if it was
+/// soloed; soloing another band moves the solo there. Returns the
+/// buttons' squares.
+pub fn solo_buttons(ui: &Ui, cards: [Rect; BAND_COUNT], solo: &Solo) -> [Rect; BAND_COUNT] {
+    let alt = ui.input(|i| i.modifiers.alt);
+    std::array::from_fn(|b| {
+        let rect = solo_rect(cards[b]);
+        let response = ui.interact(
+            rect,
+            egui::Id::unique(("semantic-eq-solo", b)),
+            Sense::click(),
+        );
+        let card_alt_click = alt
+            && ui.input(|i| i.pointer.primary_clicked())
+            && ui
+                .input(|i| i.pointer.interact_pos())
+                .is_some_and(|p| cards[b].contains(p))
+            && !response.clicked();
+        if response.clicked() || card_alt_click {
+            solo.toggle(b);
+        }
+        let on = solo.get() == Some(b);
+        let painter = ui.painter_at(rect.expand(1.0));
+        let fill = if on {
+            theme::SOLO
+        } else if response.hovered() {
+            theme::FILL_HOT
+        } else {
+            theme::PANEL
+        };
+        painter.rect_filled(rect, 4.0, fill);
+        painter.rect_stroke(
+            rect,
+            4.0,
+            Stroke::new(1.0, if on { theme::SOLO } else { theme::BORDER }),
+            StrokeKind::Inside,
+        );
+        painter.text(
+            rect.center(),
+            Align2::CENTER_CENTER,
+            "S",
+            theme::font(theme::SMALL),
+            if on { theme::WELL } else { theme::TEXT_DIM },
+        );
+        response.on_hover_text(format!(
+            "Solo {}: hear only its region (a band-pass at its frequency and Q{}); \
+             alt-click the card does the same. Not saved; cleared when the window closes",
+            BANDS[b].label,
+            match BANDS[b].kind {
+                BandKind::LowShelf => ", everything below for the shelf",
+                BandKind::HighShelf => ", everything above for the shelf",
+                BandKind::Bell => "",
+            }
+        ));
+        rect
+    })
+}
+
+/// The A/B compare: two segments (the side playing lit; a click on the
+/// other switches to it) and a copy button (the side playing onto the
+/// other). Returns the segments' and the copy button's rectangles.
+pub fn ab_compare(
+    ui: &mut Ui,
+    gui: &GuiContext,
+    params: &SemanticEqParams,
+    rect: Rect,
+) -> [Rect; 3] {
+    let seg_w = 30.0;
+    let cells = [
+        Rect::from_min_size(rect.min, vec2(seg_w, rect.height())),
+        Rect::from_min_size(
+            Pos2::new(rect.left() + seg_w, rect.top()),
+            vec2(seg_w, rect.height()),
+        ),
+    ];
+    let copy = Rect::from_min_max(
+        Pos2::new(cells[1].right() + 6.0, rect.top()),
+        rect.right_bottom(),
+    );
+    let playing = compare::playing(params);
+    let painter = ui.painter_at(rect.expand(2.0));
+    let radius = CornerRadius::same(6);
+    painter.rect_filled(cells[0].union(cells[1]), radius, theme::WELL);
+    for (i, side) in [Side::A, Side::B].into_iter().enumerate() {
+        let response = ui.interact(
+            cells[i],
+            egui::Id::unique(("semantic-eq-ab", i)),
+            Sense::click(),
+        );
+        if response.clicked() && side != compare::playing(params) {
+            compare::switch(params, gui);
+        }
+        let on = side == compare::playing(params);
+        if on {
+            painter.rect_filled(cells[i].shrink(2.0), 5.0, alpha(theme::SOLO, 0.22));
+            painter.rect_stroke(
+                cells[i].shrink(2.0),
+                5.0,
+                Stroke::new(1.0, alpha(theme::SOLO, 0.8)),
+                StrokeKind::Inside,
+            );
+        }
+        painter.text(
+            cells[i].center(),
+            Align2::CENTER_CENTER,
+            side.letter(),
+            theme::font(theme::BODY),
+            if on { theme::TEXT } else { theme::TEXT_DIM },
+        );
+        response.on_hover_text(if on {
+            format!("Setting {} is playing", side.letter())
+        } else {
+            format!(
+                "Switch to setting {} (bypass and auto-gain are shared, so with auto-gain on \
+                 both are heard at the same loudness)",
+                side.letter()
+            )
+        });
+    }
+    painter.rect_stroke(
+        cells[0].union(cells[1]),
+        radius,
+        Stroke::new(1.0, theme::BORDER),
+        StrokeKind::Inside,
+    );
+    let label = format!("{}→{}", playing.letter(), playing.other().letter());
+    if button(ui, copy, &label, true)
+        .on_hover_text(format!(
+            "Copy setting {} onto {}",
+            playing.letter(),
+            playing.other().letter()
+        ))
+        .clicked()
+    {
+        compare::copy_to_other(params);
+    }
+    [cells[0], cells[1], copy]
 }

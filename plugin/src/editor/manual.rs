@@ -280,7 +280,9 @@ pub fn band_switches(
             egui::Id::unique(("semantic-eq-band-on", b)),
             Sense::click(),
         );
-        if response.clicked() {
+        // Alt-click is the card's solo (controls::solo_buttons), not its
+        // switch.
+        if response.clicked() && !ui.input(|i| i.modifiers.alt) {
             gesture(setter, on[b], !on[b].value());
         }
         let hovered = response.hovered();

@@ -11,7 +11,7 @@
 //! moves.
 
 pub mod analyser;
-mod controls;
+pub(crate) mod controls;
 mod curve;
 mod live;
 mod manual;
@@ -168,6 +168,10 @@ pub struct Placed {
     pub bars: [Rect; 3],
     /// The analyser's show button.
     pub analyser: Option<Rect>,
+    /// The A/B segments and the copy button.
+    pub ab: [Rect; 3],
+    /// Each band card's solo button.
+    pub solo: [Rect; BAND_COUNT],
     pub footer: Rect,
 }
 
@@ -190,6 +194,8 @@ impl Default for Placed {
             controls: r,
             bars: [r; 3],
             analyser: None,
+            ab: [r; 3],
+            solo: [r; BAND_COUNT],
             footer: r,
         }
     }
@@ -814,6 +820,7 @@ impl EditorApp {
             let source = live.valid.then_some(live.source_eq);
             self.readout_type_ins(ui, setter, rows, source.as_ref());
         }
+        self.placed.solo = controls::solo_buttons(ui, cards, &self.params.solo);
         self.placed.cards = cards;
         self.placed.controls = controls;
         self.controls_row(ui, setter, controls);
@@ -842,6 +849,10 @@ impl EditorApp {
             Pos2::new(bypass.left() - 16.0 - 3.0 * 78.0, rect.top() + 2.0),
             vec2(3.0 * 78.0, 30.0),
         );
+        let ab = Rect::from_min_size(
+            Pos2::new(modes.left() - 16.0 - 112.0, rect.top() + 2.0),
+            vec2(112.0, 30.0),
+        );
         let t = painter.text(
             Pos2::new(rect.left(), rect.center().y),
             Align2::LEFT_CENTER,
@@ -857,12 +868,15 @@ impl EditorApp {
         );
         let sub_at = Pos2::new(t.right() + 14.0, rect.center().y + 2.0 - sub.size().y * 0.5);
         let mut title = t;
-        if sub_at.x + sub.size().x + 16.0 <= modes.left() {
+        if sub_at.x + sub.size().x + 16.0 <= ab.left() {
             title = title.union(Rect::from_min_size(sub_at, sub.size()));
             painter.galley(sub_at, sub, theme::TEXT_DIM);
         }
         self.placed.title = title;
         self.placed.modes = controls::mode_selector(ui, setter, &self.params.mode, modes);
+        if let Some(gui) = self.gui.clone() {
+            self.placed.ab = controls::ab_compare(ui, &gui, &self.params, ab);
+        }
         self.placed.bypass = bypass;
         controls::toggle(
             ui,

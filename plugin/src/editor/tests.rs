@@ -1346,3 +1346,77 @@ fn readouts_take_typed_frequency_gain_and_q() {
     rig.type_text("-3", egui::Key::Enter);
     assert_eq!(rig.params().manual.b1_gain_db.value(), -3.0);
 }
+
+#[test]
+fn a_cards_solo_button_solos_that_band_in_every_mode_and_alt_click_does_too() {
+    let mut rig = Rig::new();
+    let p = rig.params();
+    for mode in [ModeChoice::Pad, ModeChoice::Manual] {
+        rig.set_mode(mode);
+        rig.click(rig.app.placed.solo[3].center());
+        assert_eq!(p.solo.get(), Some(3), "{mode:?}");
+        // Another band's button moves the solo; its own clears it.
+        rig.click(rig.app.placed.solo[0].center());
+        assert_eq!(p.solo.get(), Some(0));
+        rig.click(rig.app.placed.solo[0].center());
+        assert_eq!(p.solo.get(), None);
+        // Solo is no parameter: no gesture reached the host.
+        assert_eq!(rig.host.take(), []);
+        // The buttons sit inside their cards, clear of the name line.
+        for b in 0..BAND_COUNT {
+            let s = rig.app.placed.solo[b];
+            assert!(rig.app.placed.cards[b].contains_rect(s));
+            assert!(!s.contains(card_name(&rig, b)));
+        }
+    }
+    // In manual mode an alt-click on a card solos it and leaves its
+    // switch alone.
+    rig.set_mods(egui::Modifiers::ALT);
+    rig.click(card_name(&rig, 2));
+    rig.set_mods(egui::Modifiers::NONE);
+    assert_eq!(p.solo.get(), Some(2));
+    assert!(p.manual.b2_on.value());
+    assert_eq!(rig.host.take(), []);
+    // A lit button is drawn in the solo colour.
+    assert!(rig.shapes.iter().any(|s| matches!(&s.shape,
+        egui::Shape::Rect(r) if r.fill == theme::SOLO && rig.app.placed.solo[2].contains_rect(r.rect))));
+}
+
+#[test]
+fn a_b_switches_complete_settings_with_gestures_and_copies() {
+    let mut rig = Rig::new();
+    let p = rig.params();
+    rig.set(&p.x, -0.5);
+    rig.set(&p.amount, 1.5);
+    let [a, b, copy] = rig.app.placed.ab;
+    assert!(rig.shows_text("A→B"));
+    // To B (a copy of A at first): nothing moves, B is lit.
+    rig.click(b.center());
+    assert_eq!(crate::compare::playing(&p), crate::compare::Side::B);
+    assert_eq!(rig.host.take(), []);
+    assert!(rig.shows_text("B→A"));
+    rig.set(&p.x, 0.7);
+    rig.set_mode(ModeChoice::Manual);
+    // Back to A: one gesture per parameter that differs, and A's values.
+    rig.click(a.center());
+    assert_eq!(crate::compare::playing(&p), crate::compare::Side::A);
+    let events = rig.host.take();
+    let set: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            Ev::Set(id, _) => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(set, ["x", "mode"], "{events:?}");
+    assert_eq!(events.len(), 6, "begin, set and end each: {events:?}");
+    assert_eq!((p.x.value(), p.mode.value()), (-0.5, ModeChoice::Pad));
+    // Clicking the side playing does nothing.
+    rig.click(a.center());
+    assert_eq!(rig.host.take(), []);
+    // Copy A→B, then B is A.
+    rig.click(copy.center());
+    rig.click(b.center());
+    assert_eq!(rig.host.take(), []);
+    assert_eq!((p.x.value(), p.mode.value()), (-0.5, ModeChoice::Pad));
+}

@@ -47,6 +47,8 @@ pub const FILL: Color32 = Color32::from_rgb(0x34, 0x40, 0x52);
 pub const FILL_HOT: Color32 = Color32::from_rgb(0x3f, 0x4d, 0x63);
 /// Error text.
 pub const ERROR: Color32 = Color32::from_rgb(0xff, 0x6b, 0x6b);
+/// A band soloed (its card's solo button), and the A/B side playing.
+pub const SOLO: Color32 = Color32::from_rgb(0xff, 0xd2, 0x3f);
 /// Bypass engaged.
 pub const BYPASS_ON: Color32 = Color32::from_rgb(0xe0, 0x5a, 0x47);
 
