@@ -3,7 +3,7 @@
 # standalone (release), starts it under Xvfb with Mesa's software OpenGL and
 # the dummy audio backend, once per picture, waits for its window, saves it
 # as a PNG and stops it with SIGTERM (SIGINT does not close a nice-plug
-# editor window). Three pictures:
+# editor window). Five pictures:
 #
 #   OUT.png          pad mode, the pad at PAD
 #   OUT-manual.png   manual mode: the pad at MANUAL_PAD, then "Edit this
@@ -12,6 +12,8 @@
 #   OUT-morph.png    morph mode, MORPH_FROM to MORPH_TO at MORPH percent
 #   OUT-analyser.png the analyser, pre and post, playing pink noise through
 #                    a warm setting (the pad at ANALYSER_PAD)
+#   OUT-ab.png       A/B: A at ANALYSER_PAD, B playing at AB_B, the analyser
+#                    on the output and SOLO soloed
 #
 #   scripts/screenshot.sh [OUT.png]      default: target/screenshots/editor.png
 #
@@ -21,6 +23,8 @@
 #   MANUAL_OFF=B,.. manual bands to switch off, of ls,b1,b2,b3,hs (default b3; empty for none)
 #   MORPH_FROM, MORPH_TO, MORPH   the morph line and position (default boomy, thin, 30)
 #   ANALYSER_PAD=X,Y  the analyser picture's pad point (default -0.7,0: warm)
+#   AB_B=X,Y        B's pad point in the A/B picture (default 0.6,0.1: bright)
+#   SOLO=BAND       the band soloed in the A/B picture (default b3)
 #   SETTLE=SECONDS  wait after the window appears (default 3)
 #   NO_BUILD=1      use the existing target/release/semantic-eq-standalone
 #   NO_INSTALL=1    do not install missing system packages
@@ -38,6 +42,8 @@ morph_from=${MORPH_FROM:-boomy}
 morph_to=${MORPH_TO:-thin}
 morph=${MORPH:-30}
 analyser_pad=${ANALYSER_PAD:--0.7,0}
+ab_b=${AB_B:-0.6,0.1}
+solo=${SOLO:-b3}
 settle=${SETTLE:-3}
 bin=target/release/semantic-eq-standalone
 
@@ -144,3 +150,4 @@ shoot "$out" --pad "$pad"
 shoot "$base-manual.png" --pad "$manual_pad" --edit-curve ${manual_off:+--bands-off "$manual_off"}
 shoot "$base-morph.png" --mode morph --from "$morph_from" --to "$morph_to" --morph "$morph"
 shoot "$base-analyser.png" --pink --pad "$analyser_pad" --analyser both
+shoot "$base-ab.png" --pink --pad "$analyser_pad" --analyser post --ab-b "$ab_b" --solo "$solo"

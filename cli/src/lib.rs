@@ -12,6 +12,8 @@
 //! * [`eval`]: the `eval` subcommand (metrics of a decoder on SAFE data).
 //! * [`plots`]: the PNG plots `eval` and `train` draw.
 //! * `train` (cargo feature `train`): the `train` subcommand.
+//! * [`words`]: `describe` (an EQ read back as words) and `words` (the
+//!   user's word library).
 
 pub mod automation;
 pub mod controls;
@@ -25,6 +27,7 @@ pub mod render;
 #[cfg(feature = "train")]
 pub mod train;
 pub mod wav;
+pub mod words;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -57,6 +60,97 @@ pub enum Command {
     /// (builds with the `train` feature only).
     #[cfg(feature = "train")]
     Train(TrainArgs),
+    /// Name the descriptors nearest to an EQ (the model's landmarks and
+    /// your words, marked *), with their distance in dB.
+    #[command(after_long_help = DESCRIBE_AFTER_HELP)]
+    Describe(DescribeArgs),
+    /// Your word library (the words the plug-in's "Save as word" taught):
+    /// list, export and import packs, remove a word.
+    #[command(subcommand, after_long_help = WORDS_AFTER_HELP)]
+    Words(WordsCommand),
+}
+
+const DESCRIBE_AFTER_HELP: &str = "\
+Each descriptor's curve is the model's EQ at its pad point (a landmark's, or
+for your words the point that best fits their rows); the distance is the mean
+absolute difference of the two curves over 20 Hz-20 kHz on a log scale.
+
+Examples:
+  semantic-eq describe --x -0.6 --y 0.2
+  semantic-eq describe --eq 3,120,-2,400,0.7,1.5,1500,2,-4,6000,3,5,9000 --count 5";
+
+const WORDS_AFTER_HELP: &str = "\
+The library is a CSV file in the SAFE equaliser layout (so `semantic-eq train
+--data` reads it), in your config folder: $XDG_CONFIG_HOME/semantic-eq/words.csv
+or ~/.config/semantic-eq/words.csv on Linux, ~/Library/Application
+Support/org.semantic-eq.semantic-eq/words.csv on macOS,
+%APPDATA%\\semantic-eq\\semantic-eq\\config\\words.csv on Windows; --words FILE
+or SEMANTIC_EQ_WORDS names another. A pack is the same layout with a
+`# pack: NAME` comment line. Imports merge without duplicates (the same word
+with the same 13 values) and skip bad rows, counting them. A library with
+damaged rows is never written (nothing in it is lost): import and remove
+refuse until it is repaired. Every write is atomic.
+
+Examples:
+  semantic-eq words list
+  semantic-eq words export my-words.csv --name \"Mix room\"
+  semantic-eq words import friends.csv
+  semantic-eq words remove cosy";
+
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// The EQ: the 13 parameters in SAFE column order (as `render --eq`).
+    #[arg(long, value_name = "G,F,...", allow_hyphen_values = true, conflicts_with_all = ["x", "y"])]
+    pub eq: Option<String>,
+    /// Or a pad point: x, -1 (warm) .. 1 (bright).
+    #[arg(long, allow_hyphen_values = true, requires = "y")]
+    pub x: Option<f64>,
+    /// Pad y, -1 .. 1.
+    #[arg(long, allow_hyphen_values = true, requires = "x")]
+    pub y: Option<f64>,
+    /// How many descriptors to name.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub count: usize,
+    /// Decoder file (default: the embedded model).
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Word library (default: the one in your config folder).
+    #[arg(long, value_name = "FILE")]
+    pub words: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WordsCommand {
+    /// Each word, its rows and its point on the pad.
+    List {
+        #[arg(long, value_name = "FILE")]
+        words: Option<PathBuf>,
+    },
+    /// Write the library (or only some words) as a pack.
+    Export {
+        /// The pack file to write (atomically).
+        file: PathBuf,
+        /// The pack's name (default: the file's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Only these words (repeatable).
+        #[arg(long = "word", value_name = "WORD")]
+        only: Vec<String>,
+        #[arg(long, value_name = "FILE")]
+        words: Option<PathBuf>,
+    },
+    /// Merge a pack into the library.
+    Import {
+        file: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        words: Option<PathBuf>,
+    },
+    /// Remove a word and all its rows.
+    Remove {
+        word: String,
+        #[arg(long, value_name = "FILE")]
+        words: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -518,6 +612,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }),
         #[cfg(feature = "train")]
         Command::Train(args) => train::train(&args.into_options()?),
+        Command::Describe(args) => words::describe(&words::DescribeOptions {
+            eq: args.eq,
+            pad: args.x.zip(args.y),
+            count: args.count,
+            model: args.model,
+            words: args.words,
+        }),
+        Command::Words(cmd) => {
+            use words::WordsAction as A;
+            let (action, file) = match cmd {
+                WordsCommand::List { words } => (A::List, words),
+                WordsCommand::Export {
+                    file,
+                    name,
+                    only,
+                    words,
+                } => (A::Export { file, name, only }, words),
+                WordsCommand::Import { file, words } => (A::Import { file }, words),
+                WordsCommand::Remove { word, words } => (A::Remove { word }, words),
+            };
+            words::words(&action, &file)
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod rng;
 pub mod safe;
 #[cfg(feature = "train")]
 pub mod train;
+pub mod words;
 
 pub use decoder::{Arch, DecodedEq, Decoder, Density, EMBEDDED_MODEL, LATENT_BOX, Landmark};
 pub use params::{

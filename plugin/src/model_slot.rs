@@ -12,6 +12,7 @@
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
 use semantic_eq_model::file::load_decoder;
+use semantic_eq_model::words::{Candidate, candidates};
 use semantic_eq_model::{Decoder, Density, Landmark};
 use std::path::Path;
 use std::sync::Mutex;
@@ -32,6 +33,10 @@ pub struct ModelStatus {
     pub landmarks: Vec<Landmark>,
     /// Where its training rows sit on the pad, if the file says.
     pub density: Option<Density>,
+    /// The curves of its landmarks (those the pad draws), for reading the
+    /// EQ playing back as words; worked out with the load, off the audio
+    /// thread.
+    pub words: Vec<Candidate>,
     /// Why the last load failed, if it did (one line).
     pub error: Option<String>,
 }
@@ -73,6 +78,15 @@ impl AudioEnds {
     }
 }
 
+/// Landmarks with fewer training rows than this are not offered as words
+/// (nor drawn on the pad: `editor::pad::MIN_LANDMARK_COUNT`).
+pub const MIN_WORD_COUNT: usize = 5;
+
+/// The model's landmarks' curves, for [`ModelStatus::words`].
+fn word_candidates(decoder: &Decoder) -> Vec<Candidate> {
+    candidates(decoder, &decoder.landmarks(), &[], MIN_WORD_COUNT)
+}
+
 /// Shared between the plug-in, its parameters (persistence), the editor and
 /// the background task.
 pub struct ModelSlot {
@@ -100,6 +114,7 @@ impl Default for ModelSlot {
                 name: "default".into(),
                 landmarks: embedded.landmarks(),
                 density: embedded.density().cloned(),
+                words: word_candidates(&embedded),
                 error: None,
             }),
             incoming: Mutex::new(in_tx),
@@ -170,19 +185,21 @@ impl ModelSlot {
         let result = load_decoder(path).and_then(|decoder| {
             let landmarks = decoder.landmarks();
             let density = decoder.density().cloned();
+            let words = word_candidates(&decoder);
             lock(&self.incoming)
                 .push(Box::new(decoder))
                 .map_err(|_| "too many model loads in a row; try again".to_string())?;
-            Ok((landmarks, density))
+            Ok((landmarks, density, words))
         });
         let mut status = lock(&self.status);
         let out = match result {
-            Ok((landmarks, density)) => {
+            Ok((landmarks, density, words)) => {
                 *status = ModelStatus {
                     path: path.to_string(),
                     name: display_name(path),
                     landmarks,
                     density,
+                    words,
                     error: None,
                 };
                 nice_log!("model loaded: {}", status.name);

@@ -14,7 +14,10 @@
 //!   bands and the mode becomes manual;
 //! - `--bands-off ls,b1,b2,b3,hs` then switches these manual bands off;
 //! - `--pink` plays pink noise (about −18 dBFS RMS) in place of the input;
-//! - `--analyser off|post|pre|both` chooses what the analyser shows.
+//! - `--analyser off|post|pre|both` chooses what the analyser shows;
+//! - `--ab-b X,Y` then holds all that as setting A, switches to B and moves
+//!   B's pad to (X, Y);
+//! - `--solo ls|b1|b2|b3|hs` solos that band.
 
 use nice_plug::prelude::Enum;
 use semantic_eq::editor::{StartRequest, request_start};
@@ -22,7 +25,9 @@ use semantic_eq::params::{Descriptor, ModeChoice};
 use semantic_eq_model::BANDS;
 use std::process::ExitCode;
 
-const OURS: [&str; 7] = [
+const OURS: [&str; 9] = [
+    "--ab-b",
+    "--solo",
     "--pad",
     "--from",
     "--to",
@@ -91,17 +96,14 @@ fn parse(request: &mut StartRequest, flag: &str, value: &str) -> Result<(), Stri
                 v => return Err(format!("--analyser {v}: expected off, post, pre or both")),
             });
         }
-        "--pad" => {
-            let parsed: Option<Vec<f32>> = value
-                .split(',')
-                .map(|s| s.trim().parse::<f32>().ok().filter(|v| v.is_finite()))
-                .collect();
-            match parsed.as_deref() {
-                Some(&[x, y]) if (-1.0..=1.0).contains(&x) && (-1.0..=1.0).contains(&y) => {
-                    request.pad = Some([x, y]);
-                }
-                _ => return Err(format!("--pad {value}: expected X,Y with both in -1..1")),
-            }
+        "--pad" => request.pad = Some(point(flag, value)?),
+        "--ab-b" => request.ab_b = Some(point(flag, value)?),
+        "--solo" => {
+            let b = BANDS
+                .iter()
+                .position(|b| b.name == value.trim())
+                .ok_or_else(|| format!("--solo {value}: expected one of ls, b1, b2, b3, hs"))?;
+            request.solo = Some(b);
         }
         "--from" => request.from = Some(descriptor(value)?),
         "--to" => request.to = Some(descriptor(value)?),
@@ -135,6 +137,18 @@ fn parse(request: &mut StartRequest, flag: &str, value: &str) -> Result<(), Stri
         _ => unreachable!("only our flags get here"),
     }
     Ok(())
+}
+
+/// A pad point, "X,Y" with both in −1..1.
+fn point(flag: &str, value: &str) -> Result<[f32; 2], String> {
+    let parsed: Option<Vec<f32>> = value
+        .split(',')
+        .map(|s| s.trim().parse::<f32>().ok().filter(|v| v.is_finite()))
+        .collect();
+    match parsed.as_deref() {
+        Some(&[x, y]) if (-1.0..=1.0).contains(&x) && (-1.0..=1.0).contains(&y) => Ok([x, y]),
+        _ => Err(format!("{flag} {value}: expected X,Y with both in -1..1")),
+    }
 }
 
 fn usage(msg: &str) -> ExitCode {

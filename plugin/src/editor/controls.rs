@@ -917,8 +917,41 @@ pub fn ab_compare(
         Stroke::new(1.0, theme::BORDER),
         StrokeKind::Inside,
     );
-    let label = format!("{}→{}", playing.letter(), playing.other().letter());
-    if button(ui, copy, &label, true)
+    // "A → B", the arrow drawn (the editor's font has no arrow glyph).
+    let response = ui.interact(
+        copy,
+        egui::Id::unique("semantic-eq-ab-copy"),
+        Sense::click(),
+    );
+    let fill = if response.hovered() {
+        theme::FILL_HOT
+    } else {
+        theme::WELL
+    };
+    painter.rect_filled(copy, radius, fill);
+    painter.rect_stroke(
+        copy,
+        radius,
+        Stroke::new(1.0, theme::BORDER),
+        StrokeKind::Inside,
+    );
+    let c = copy.center();
+    let ink = theme::TEXT_DIM;
+    for (letter, dx) in [(playing.letter(), -13.0), (playing.other().letter(), 13.0)] {
+        painter.text(
+            Pos2::new(c.x + dx, c.y),
+            Align2::CENTER_CENTER,
+            letter,
+            theme::font(theme::BODY),
+            ink,
+        );
+    }
+    painter.arrow(
+        Pos2::new(c.x - 6.0, c.y),
+        vec2(12.0, 0.0),
+        Stroke::new(1.5, ink),
+    );
+    if response
         .on_hover_text(format!(
             "Copy setting {} onto {}",
             playing.letter(),

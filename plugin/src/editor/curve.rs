@@ -148,7 +148,7 @@ pub struct Look {
 /// analyser is drawn 1:1 on the curve's dB axis (only shifted), so a
 /// +6 dB boost lifts the post spectrum 6 dB over the pre one, exactly where
 /// the curve says +6; pink noise at −18 dBFS RMS lands near the 0 dB line.
-pub const SPECTRUM_REF_DB: f32 = -60.0;
+pub const SPECTRUM_REF_DB: f32 = -40.0;
 
 /// The spectra to draw behind the curve: `(freqs, level, peak, colour,
 /// filled)` per spectrum.

@@ -85,6 +85,10 @@ pub struct StartRequest {
     pub bands_off: [bool; BAND_COUNT],
     /// What the analyser shows.
     pub analyser: Option<analyser::Show>,
+    /// Last, hold all that as A, switch to B and move B's pad to (x, y).
+    pub ab_b: Option<[f32; 2]>,
+    /// Solo this band (0..5).
+    pub solo: Option<usize>,
 }
 
 static START: Mutex<Option<StartRequest>> = Mutex::new(None);
@@ -96,6 +100,7 @@ pub fn request_start(request: StartRequest) {
     };
     let request = StartRequest {
         pad: request.pad.map(|p| p.map(|v| clamp(v, -1.0, 1.0))),
+        ab_b: request.ab_b.map(|p| p.map(|v| clamp(v, -1.0, 1.0))),
         morph: request.morph.map(|t| clamp(t, -0.5, 1.5)),
         ..request
     };
@@ -172,6 +177,8 @@ pub struct Placed {
     pub ab: [Rect; 3],
     /// Each band card's solo button.
     pub solo: [Rect; BAND_COUNT],
+    /// The curve → words line (once the audio reports the EQ).
+    pub words: Option<Rect>,
     pub footer: Rect,
 }
 
@@ -196,6 +203,7 @@ impl Default for Placed {
             analyser: None,
             ab: [r; 3],
             solo: [r; BAND_COUNT],
+            words: None,
             footer: r,
         }
     }
@@ -402,6 +410,12 @@ impl EditorApp {
         } else {
             self.switch_off(setter, request.bands_off);
         }
+        if let (Some([x, y]), Some(gui)) = (request.ab_b, self.gui.clone()) {
+            crate::compare::switch(p, &gui);
+            controls::gesture_exact(setter, &p.x, x);
+            controls::gesture_exact(setter, &p.y, y);
+        }
+        p.solo.set(request.solo);
     }
 
     /// Switches the manual bands marked in `off` off, a gesture each.
@@ -821,12 +835,47 @@ impl EditorApp {
             self.readout_type_ins(ui, setter, rows, source.as_ref());
         }
         self.placed.solo = controls::solo_buttons(ui, cards, &self.params.solo);
+        self.placed.words = live
+            .valid
+            .then(|| self.words_line(ui, plot, &live.source_eq));
         self.placed.cards = cards;
         self.placed.controls = controls;
         self.controls_row(ui, setter, controls);
 
         self.placed.footer = footer;
         self.footer(ui, footer);
+    }
+
+    /// The curve → words line in the plot's top right: the three
+    /// descriptors whose landmarks' curves are nearest to the EQ playing
+    /// (before amount, in any mode), e.g. "warm 1.2 dB · muddy 2.8 dB ·
+    /// boomy 3.1 dB". The landmarks' curves come with the model
+    /// ([`crate::model_slot::ModelStatus::words`]); this is 3 × 128 points
+    /// of arithmetic per frame.
+    fn words_line(&self, ui: &Ui, plot: Rect, eq: &EqParams) -> Rect {
+        let near = semantic_eq_model::words::nearest_of(&self.model.status.words, eq, 3);
+        let text = if near.is_empty() {
+            "no landmarks in this model".to_string()
+        } else {
+            format!("≈ {}", semantic_eq_model::words::describe_line(&near))
+        };
+        let painter = ui.painter_at(plot);
+        let galley = painter.layout_no_wrap(text, theme::font(theme::SMALL), theme::TEXT_DIM);
+        let at = Pos2::new(plot.right() - 8.0 - galley.size().x, plot.top() + 8.0);
+        let rect = Rect::from_min_size(at, galley.size()).expand2(vec2(6.0, 3.0));
+        painter.rect_filled(rect, 4.0, theme::alpha(theme::WELL, 0.85));
+        painter.galley(at, galley, theme::TEXT_DIM);
+        ui.interact(
+            rect,
+            egui::Id::unique("semantic-eq-words"),
+            egui::Sense::hover(),
+        )
+        .on_hover_text(
+            "The descriptors nearest to the EQ playing (before amount): each one's curve \
+                 is the model's EQ at its landmark; the distance is the mean difference of \
+                 the two curves, 20 Hz – 20 kHz",
+        );
+        rect
     }
 
     /// The normalised value to draw: the drag's while `drag` is active on
@@ -1084,10 +1133,11 @@ impl NiceEguiApp for EditorApp {
         _frame: &mut Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         theme::apply(&egui_ctx);
+        // Before the start request: its A/B switch needs the context.
+        self.gui = Some(gui.clone());
         if let Some(request) = take_start() {
             self.apply_start(&gui.param_setter(), request);
         }
-        self.gui = Some(gui);
         Ok(())
     }
 

@@ -17,7 +17,7 @@ use nice_plug::prelude::*;
 use semantic_eq_model::{Density, Landmark};
 
 /// Landmarks with fewer training examples than this are not drawn.
-pub const MIN_LANDMARK_COUNT: usize = 5;
+pub const MIN_LANDMARK_COUNT: usize = crate::model_slot::MIN_WORD_COUNT;
 
 /// Strongest tint, over the cells with the most training rows, as the
 /// alpha of [`theme::DATA`]; cells with none keep the dark well, so the

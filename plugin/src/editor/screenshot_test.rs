@@ -126,6 +126,49 @@ fn lit_mode(path: &Path) -> Result<usize, String> {
 }
 
 /// Pixels of the morph line's colour.
+/// Which A/B segment is lit (0 = A, 1 = B), read like [`lit_mode`] from
+/// where the header puts the A/B control (left of the mode selector).
+fn lit_ab(path: &Path) -> Result<usize, String> {
+    let (w, h, px) = decode(path);
+    let scale = w as f32 / DEFAULT_SIZE.0;
+    let modes_left = DEFAULT_SIZE.0 - MARGIN - 118.0 - 16.0 - 3.0 * 78.0;
+    let ab_left = modes_left - 16.0 - 112.0;
+    let lit = theme::mix(theme::WELL, theme::SOLO, 0.22);
+    let mut found = Vec::new();
+    for i in 0..2 {
+        let cx = ab_left + 15.0 + 30.0 * i as f32;
+        let y = ((MARGIN + 2.0 + 5.0) * scale) as u32;
+        let hits = (-10..=10)
+            .filter(|dx| {
+                let x = ((cx + *dx as f32) * scale) as u32;
+                x < w && y < h && near(px[(y * w + x) as usize], lit, 14)
+            })
+            .count();
+        if hits >= 15 {
+            found.push(i);
+        }
+    }
+    match found[..] {
+        [i] => Ok(i),
+        _ => Err(format!("lit A/B segments: {found:?}")),
+    }
+}
+
+/// Pixels of the analyser's post-EQ fill (its colour at 22 % over the
+/// plot's well) in the curve's part of the window: the right card, above
+/// the band cards.
+fn spectrum_pixels(path: &Path) -> usize {
+    let (w, h, px) = decode(path);
+    let fill = theme::mix(theme::WELL, theme::SPECTRUM_POST, 0.22);
+    px.iter()
+        .enumerate()
+        .filter(|(i, p)| {
+            let (x, y) = (*i as u32 % w, *i as u32 / w);
+            x > w * 45 / 100 && y < h * 65 / 100 && near(**p, fill, 14)
+        })
+        .count()
+}
+
 fn morph_pixels(path: &Path) -> usize {
     let (_, _, px) = decode(path);
     px.iter()
@@ -172,6 +215,25 @@ fn check_set(base: &Path) -> Result<(), String> {
     if morph_pixels(&pad) > 20 {
         return Err(format!("{}: a morph line in pad mode", pad.display()));
     }
+    // The analyser playing pink noise: its fill behind the curve; and the
+    // A/B picture: B lit, the analyser on.
+    let (analyser, ab) = (with("-analyser"), with("-ab"));
+    for path in [&analyser, &ab] {
+        let tag = |e: String| format!("{}: {e}", path.display());
+        check(path).map_err(tag)?;
+        let n = spectrum_pixels(path);
+        if n < 3000 {
+            return Err(tag(format!("{n} pixels of the analyser's fill")));
+        }
+    }
+    let side = |p: &Path| lit_ab(p).map_err(|e| format!("{}: {e}", p.display()));
+    if side(&pad)? != 0 || side(&ab)? != 1 {
+        return Err(format!(
+            "A/B: {} should show A, {} B",
+            pad.display(),
+            ab.display()
+        ));
+    }
     let d = differing(&pad, &manual);
     if d < 0.02 {
         return Err(format!(
@@ -187,7 +249,7 @@ fn check_set(base: &Path) -> Result<(), String> {
 fn screenshot_shows_the_editor() {
     let root = workspace();
     let out = root.join("target/screenshots/editor-test.png");
-    for suffix in ["", "-manual", "-morph"] {
+    for suffix in ["", "-manual", "-morph", "-analyser", "-ab"] {
         let _ =
             std::fs::remove_file(root.join(format!("target/screenshots/editor-test{suffix}.png")));
     }
@@ -224,4 +286,6 @@ fn the_checks_pass_the_committed_screenshots_and_fail_a_blank_one() {
     writer.finish().unwrap();
     assert!(check(&blank).is_err());
     assert!(lit_mode(&blank).is_err());
+    assert!(lit_ab(&blank).is_err());
+    assert_eq!(spectrum_pixels(&blank), 0);
 }
