@@ -97,61 +97,63 @@ fn check(path: &Path) -> Result<(), String> {
 /// Which segment of the mode selector is lit (0 pad, 1 morph, 2 manual):
 /// the selector sits left of the bypass button at the header's right end
 /// (see `EditorApp::header`), its lit segment tinted with the accent.
-fn lit_mode(path: &Path) -> Result<usize, String> {
+/// The one header segment, among those centred at `centres` (x, logical
+/// points), whose fill is `lit`: a short run across its middle, above its
+/// label, is read from the picture.
+fn lit_segment(
+    path: &Path,
+    centres: &[f32],
+    lit: egui::Color32,
+    what: &str,
+) -> Result<usize, String> {
     let (w, h, px) = decode(path);
     // The screenshot is at the default size (scale 1) or a multiple of it.
     let scale = w as f32 / DEFAULT_SIZE.0;
-    let right = DEFAULT_SIZE.0 - MARGIN - 118.0 - 16.0;
-    let seg_w = 78.0;
-    let lit = theme::mix(theme::WELL, theme::ACCENT, 0.22);
-    let mut found = Vec::new();
-    for i in 0..3 {
-        // A short run across the segment's middle, above its label.
-        let cx = right - (3 - i) as f32 * seg_w + seg_w * 0.5;
-        let y = ((MARGIN + 2.0 + 5.0) * scale) as u32;
-        let hits = (-10..=10)
-            .filter(|dx| {
-                let x = ((cx + *dx as f32) * scale) as u32;
-                x < w && y < h && near(px[(y * w + x) as usize], lit, 14)
-            })
-            .count();
-        if hits >= 15 {
-            found.push(i);
-        }
-    }
+    let y = ((MARGIN + 2.0 + 5.0) * scale) as u32;
+    let found: Vec<usize> = (0..centres.len())
+        .filter(|&i| {
+            let hits = (-10..=10)
+                .filter(|dx| {
+                    let x = ((centres[i] + *dx as f32) * scale) as u32;
+                    x < w && y < h && near(px[(y * w + x) as usize], lit, 14)
+                })
+                .count();
+            hits >= 15
+        })
+        .collect();
     match found[..] {
         [i] => Ok(i),
-        _ => Err(format!("lit mode segments: {found:?}")),
+        _ => Err(format!("lit {what} segments: {found:?}")),
     }
 }
 
-/// Pixels of the morph line's colour.
-/// Which A/B segment is lit (0 = A, 1 = B), read like [`lit_mode`] from
-/// where the header puts the A/B control (left of the mode selector).
+/// The right edge of the mode selector (the header's layout).
+const MODES_RIGHT: f32 = DEFAULT_SIZE.0 - MARGIN - 118.0 - 16.0;
+
+fn lit_mode(path: &Path) -> Result<usize, String> {
+    let seg_w = 78.0;
+    let centres: Vec<f32> = (0..3)
+        .map(|i| MODES_RIGHT - (3 - i) as f32 * seg_w + seg_w * 0.5)
+        .collect();
+    lit_segment(
+        path,
+        &centres,
+        theme::mix(theme::WELL, theme::ACCENT, 0.22),
+        "mode",
+    )
+}
+
+/// Which A/B segment is lit (0 = A, 1 = B), from where the header puts
+/// the A/B control (left of the mode selector).
 fn lit_ab(path: &Path) -> Result<usize, String> {
-    let (w, h, px) = decode(path);
-    let scale = w as f32 / DEFAULT_SIZE.0;
-    let modes_left = DEFAULT_SIZE.0 - MARGIN - 118.0 - 16.0 - 3.0 * 78.0;
-    let ab_left = modes_left - 16.0 - 112.0;
-    let lit = theme::mix(theme::WELL, theme::SOLO, 0.22);
-    let mut found = Vec::new();
-    for i in 0..2 {
-        let cx = ab_left + 15.0 + 30.0 * i as f32;
-        let y = ((MARGIN + 2.0 + 5.0) * scale) as u32;
-        let hits = (-10..=10)
-            .filter(|dx| {
-                let x = ((cx + *dx as f32) * scale) as u32;
-                x < w && y < h && near(px[(y * w + x) as usize], lit, 14)
-            })
-            .count();
-        if hits >= 15 {
-            found.push(i);
-        }
-    }
-    match found[..] {
-        [i] => Ok(i),
-        _ => Err(format!("lit A/B segments: {found:?}")),
-    }
+    let ab_left = MODES_RIGHT - 3.0 * 78.0 - 16.0 - 112.0;
+    let centres = [ab_left + 15.0, ab_left + 45.0];
+    lit_segment(
+        path,
+        &centres,
+        theme::mix(theme::WELL, theme::SOLO, 0.22),
+        "A/B",
+    )
 }
 
 /// Pixels of the analyser's post-EQ fill (its colour at 22 % over the
@@ -169,6 +171,7 @@ fn spectrum_pixels(path: &Path) -> usize {
         .count()
 }
 
+/// Pixels of the morph line's colour.
 fn morph_pixels(path: &Path) -> usize {
     let (_, _, px) = decode(path);
     px.iter()
