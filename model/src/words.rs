@@ -17,7 +17,7 @@
 //!   landmarks' curves are closest to it, with the distance in dB.
 
 use crate::decoder::{Decoder, Landmark};
-use crate::metrics::{COVERAGE_GRID, Curve, Pad, curve, curve_error};
+use crate::metrics::{COVERAGE_GRID, Curve, Pad, curve, curve_error, decoder_fn, linspace};
 use crate::params::EqParams;
 use crate::safe::{
     COL_DESCRIPTOR, COL_ENTRY_ID, COL_FIRST_PARAM, COL_INSTRUMENT, SAFE_COLUMNS, SafeRow,
@@ -331,33 +331,79 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WordError> {
 /// Each word's landmark on `decoder`'s pad: the point of the
 /// [`COVERAGE_GRID`]² grid whose curve is closest (mean absolute dB over
 /// the curve's points) to the word's rows' curves on average; `count` is
-/// the word's rows. Alphabetical.
+/// the word's rows. Alphabetical. The same points as [`landmarks_on`] a
+/// decoded [`Pad`], but the grid is decoded one point at a time, so a
+/// plug-in instance never holds the pad's 10 MB of curves.
 pub fn word_landmarks(decoder: &Decoder, rows: &[SafeRow]) -> Vec<Landmark> {
-    let pad = Pad::from_decoder(decoder, COVERAGE_GRID);
-    landmarks_on(&pad, rows)
+    let groups = word_curves(rows);
+    if groups.is_empty() {
+        return Vec::new();
+    }
+    let coords = linspace(COVERAGE_GRID);
+    let decode = decoder_fn(decoder);
+    // Per word: (grid index, mean error) of the best point so far.
+    let mut best = vec![(0usize, f64::INFINITY); groups.len()];
+    for (iy, &y) in coords.iter().enumerate() {
+        for (ix, &x) in coords.iter().enumerate() {
+            let c = curve(&decode(x, y));
+            for ((_, curves), b) in groups.iter().zip(best.iter_mut()) {
+                let e = mean_error(&c, curves);
+                // Strictly less: the first point in grid order wins a tie,
+                // as in `best_fit_all`.
+                if e < b.1 {
+                    *b = (iy * COVERAGE_GRID + ix, e);
+                }
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .zip(best)
+        .map(|((word, curves), (i, _))| Landmark {
+            name: word,
+            x: coords[i % COVERAGE_GRID] as f32,
+            y: coords[i / COVERAGE_GRID] as f32,
+            count: curves.len(),
+        })
+        .collect()
 }
 
-/// [`word_landmarks`] on a pad already decoded.
-pub fn landmarks_on(pad: &Pad, rows: &[SafeRow]) -> Vec<Landmark> {
+/// Each word (alphabetical) with its rows' curves.
+fn word_curves(rows: &[SafeRow]) -> Vec<(String, Vec<Curve>)> {
     let lib = Loaded {
         rows: rows.to_vec(),
         ..Loaded::default()
     };
     lib.words()
         .into_iter()
-        .map(|(word, count)| {
-            let curves: Vec<Curve> = rows
+        .map(|(word, _)| {
+            let curves = rows
                 .iter()
                 .filter(|r| r.descriptor.as_str() == word)
                 .map(|r| curve(&r.params))
                 .collect();
+            (word, curves)
+        })
+        .collect()
+}
+
+/// Mean curve error of `c` to each of `targets`.
+fn mean_error(c: &Curve, targets: &[Curve]) -> f64 {
+    targets.iter().map(|t| curve_error(c, t)).sum::<f64>() / targets.len() as f64
+}
+
+/// [`word_landmarks`] on a pad already decoded.
+pub fn landmarks_on(pad: &Pad, rows: &[SafeRow]) -> Vec<Landmark> {
+    word_curves(rows)
+        .into_iter()
+        .map(|(word, curves)| {
             let (i, _) = best_fit_all(pad, &curves);
             let (x, y) = pad.point(i);
             Landmark {
                 name: word,
                 x: x as f32,
                 y: y as f32,
-                count,
+                count: curves.len(),
             }
         })
         .collect()
@@ -367,7 +413,7 @@ pub fn landmarks_on(pad: &Pad, rows: &[SafeRow]) -> Vec<Landmark> {
 pub fn best_fit_all(pad: &Pad, targets: &[Curve]) -> (usize, f64) {
     let mut best = (0, f64::INFINITY);
     for (i, c) in pad.curves.iter().enumerate() {
-        let e = targets.iter().map(|t| curve_error(c, t)).sum::<f64>() / targets.len() as f64;
+        let e = mean_error(c, targets);
         if e < best.1 {
             best = (i, e);
         }

@@ -323,7 +323,7 @@ mod tests {
         assert_eq!(params.x.value(), 0.0);
         assert_eq!(params.y.value(), 1.0);
         assert_eq!(params.amount.value(), 1.5);
-        assert_eq!(params.from.value(), crate::params::Descriptor::Full);
+        assert_eq!(params.from.value(), crate::params::Descriptor::User8);
     }
 
     /// The plug-in's parameters to processor path with a processor of its

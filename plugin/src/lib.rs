@@ -12,6 +12,7 @@ pub mod editor;
 pub mod model_slot;
 pub mod params;
 pub mod test_signal;
+pub mod words_slot;
 
 use editor::{LivePublisher, LiveView};
 use model_slot::AudioEnds;
@@ -68,11 +69,21 @@ pub struct SemanticEq {
 pub enum Task {
     /// Load the model file last requested through the editor.
     LoadModel,
+    /// Save or remove the word last requested through the editor
+    /// ([`words_slot::UserWords::request`]).
+    Words,
 }
 
 impl Default for SemanticEq {
     fn default() -> Self {
-        let params = Arc::new(SemanticEqParams::default());
+        Self::with_params(Arc::new(SemanticEqParams::default()))
+    }
+}
+
+impl SemanticEq {
+    /// The plug-in around `params` (tests give one with its own word
+    /// library).
+    pub fn with_params(params: Arc<SemanticEqParams>) -> Self {
         let host = params.followed();
         let models = params.model.take_audio_ends();
         let editor_state = editor::default_state();
@@ -109,14 +120,16 @@ impl Drop for SemanticEq {
 impl SemanticEq {
     /// The controls the processor follows, as (control, plain value), in
     /// the control table's order. The morph line's ends are the `from` and
-    /// `to` landmarks of the model playing (the pad centre for a
-    /// descriptor it has no landmark for).
+    /// `to` landmarks of the model playing, or for a *user word* slot its
+    /// word's landmark on that model (an atomic); the pad centre for a
+    /// descriptor or word it has no landmark for.
     fn followed(&self, decoder: &Decoder) -> [(Control, f32); FOLLOWED] {
         let p = &self.params;
-        let at = |d: Descriptor| {
-            decoder
+        let at = |d: Descriptor| match d.user_slot() {
+            Some(slot) => p.words.end(slot).unwrap_or((0.0, 0.0)),
+            None => decoder
                 .find_landmark(d.name())
-                .map_or((0.0, 0.0), |l| (l.x, l.y))
+                .map_or((0.0, 0.0), |l| (l.x, l.y)),
         };
         let (from, to) = (at(p.from.value()), at(p.to.value()));
         std::array::from_fn(|i| {
@@ -267,6 +280,11 @@ impl Plugin for SemanticEq {
             Task::LoadModel => {
                 // The outcome (name or one-line error) is in the status.
                 let _ = params.model.load_requested();
+                repaint.request_repaint();
+            }
+            Task::Words => {
+                // The outcome is in the words' status.
+                params.words.run_requested();
                 repaint.request_repaint();
             }
         })

@@ -9,10 +9,10 @@
 //! fails to load leaves the current model playing; the reason goes to the
 //! log and to [`ModelSlot::status`] for the editor.
 
+use crate::words_slot::UserWords;
 use nice_plug::params::persist::PersistentField;
 use nice_plug::prelude::*;
 use semantic_eq_model::file::load_decoder;
-use semantic_eq_model::words::{Candidate, candidates};
 use semantic_eq_model::{Decoder, Density, Landmark};
 use std::path::Path;
 use std::sync::Mutex;
@@ -33,10 +33,6 @@ pub struct ModelStatus {
     pub landmarks: Vec<Landmark>,
     /// Where its training rows sit on the pad, if the file says.
     pub density: Option<Density>,
-    /// The curves of its landmarks (those the pad draws), for reading the
-    /// EQ playing back as words; worked out with the load, off the audio
-    /// thread.
-    pub words: Vec<Candidate>,
     /// Why the last load failed, if it did (one line).
     pub error: Option<String>,
 }
@@ -78,15 +74,6 @@ impl AudioEnds {
     }
 }
 
-/// Landmarks with fewer training rows than this are not offered as words
-/// (nor drawn on the pad: `editor::pad::MIN_LANDMARK_COUNT`).
-pub const MIN_WORD_COUNT: usize = 5;
-
-/// The model's landmarks' curves, for [`ModelStatus::words`].
-fn word_candidates(decoder: &Decoder) -> Vec<Candidate> {
-    candidates(decoder, &decoder.landmarks(), &[], MIN_WORD_COUNT)
-}
-
 /// Shared between the plug-in, its parameters (persistence), the editor and
 /// the background task.
 pub struct ModelSlot {
@@ -101,10 +88,13 @@ pub struct ModelSlot {
     requested: Mutex<String>,
     /// Bumped on every status change, so the editor can notice cheaply.
     generation: AtomicU64,
+    /// The user's words, placed again on every model loaded.
+    words: UserWords,
 }
 
-impl Default for ModelSlot {
-    fn default() -> Self {
+impl ModelSlot {
+    /// The embedded model, with `words` to place on each model loaded.
+    pub fn new(words: UserWords) -> Self {
         let (in_tx, in_rx) = rtrb::RingBuffer::new(QUEUE);
         let (ret_tx, ret_rx) = rtrb::RingBuffer::new(QUEUE + 1);
         let embedded = Decoder::embedded();
@@ -114,7 +104,6 @@ impl Default for ModelSlot {
                 name: "default".into(),
                 landmarks: embedded.landmarks(),
                 density: embedded.density().cloned(),
-                words: word_candidates(&embedded),
                 error: None,
             }),
             incoming: Mutex::new(in_tx),
@@ -125,6 +114,7 @@ impl Default for ModelSlot {
             })),
             requested: Mutex::new(String::new()),
             generation: AtomicU64::new(0),
+            words,
         }
     }
 }
@@ -185,21 +175,24 @@ impl ModelSlot {
         let result = load_decoder(path).and_then(|decoder| {
             let landmarks = decoder.landmarks();
             let density = decoder.density().cloned();
-            let words = word_candidates(&decoder);
-            lock(&self.incoming)
-                .push(Box::new(decoder))
-                .map_err(|_| "too many model loads in a row; try again".to_string())?;
-            Ok((landmarks, density, words))
+            let mut incoming = lock(&self.incoming);
+            if incoming.slots() == 0 {
+                return Err("too many model loads in a row; try again".to_string());
+            }
+            // The words' points on the new pad before the model plays.
+            self.words.set_model(&decoder);
+            // Cannot fail: there was room, and only this holds the lock.
+            let _ = incoming.push(Box::new(decoder));
+            Ok((landmarks, density))
         });
         let mut status = lock(&self.status);
         let out = match result {
-            Ok((landmarks, density, words)) => {
+            Ok((landmarks, density)) => {
                 *status = ModelStatus {
                     path: path.to_string(),
                     name: display_name(path),
                     landmarks,
                     density,
-                    words,
                     error: None,
                 };
                 nice_log!("model loaded: {}", status.name);

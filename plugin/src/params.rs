@@ -14,6 +14,7 @@
 
 use crate::audition::Solo;
 use crate::model_slot::ModelSlot;
+use crate::words_slot::{USER_SLOTS, UserWords};
 use nice_plug::params::internals::ParamPtr;
 use nice_plug::prelude::*;
 use semantic_eq_dsp::Mode;
@@ -78,6 +79,11 @@ pub struct SemanticEqParams {
     /// The model playing, persisted as its file path ("" = the embedded one).
     #[persist = "model"]
     pub model: ModelSlot,
+
+    /// The word each *user word* slot of `from`/`to` plays, persisted by
+    /// name; the library itself is the user's file, not the session's.
+    #[persist = "user_words"]
+    pub words: UserWords,
 
     /// A/B compare ([`crate::compare`]): whether B plays (false = A).
     #[persist = "ab_b"]
@@ -163,12 +169,59 @@ pub enum Descriptor {
     #[id = "full"]
     #[name = "full"]
     Full,
+    /// The user's own words: each slot plays the word the state holds for
+    /// it ([`crate::words_slot`]); hosts automate the slot, the state
+    /// keeps its word.
+    #[id = "user1"]
+    #[name = "User word 1"]
+    User1,
+    #[id = "user2"]
+    #[name = "User word 2"]
+    User2,
+    #[id = "user3"]
+    #[name = "User word 3"]
+    User3,
+    #[id = "user4"]
+    #[name = "User word 4"]
+    User4,
+    #[id = "user5"]
+    #[name = "User word 5"]
+    User5,
+    #[id = "user6"]
+    #[name = "User word 6"]
+    User6,
+    #[id = "user7"]
+    #[name = "User word 7"]
+    User7,
+    #[id = "user8"]
+    #[name = "User word 8"]
+    User8,
 }
 
+/// Where the *user word* slots start in [`Descriptor`]'s list.
+const FIRST_USER_SLOT: usize = Descriptor::User1 as usize;
+const _: () = assert!(Descriptor::User8 as usize - FIRST_USER_SLOT + 1 == USER_SLOTS);
+
 impl Descriptor {
-    /// The landmark name in model files (normalised descriptor).
+    /// The landmark name in model files (normalised descriptor); for a
+    /// *user word* slot, the slot's name ("User word 1").
     pub fn name(self) -> &'static str {
         Self::variants()[self.to_index()]
+    }
+
+    /// The *user word* slot this choice is (0-based), if it is one.
+    pub fn user_slot(self) -> Option<usize> {
+        self.to_index().checked_sub(FIRST_USER_SLOT)
+    }
+
+    /// The choice for *user word* slot `slot` (0-based).
+    pub fn user(slot: usize) -> Self {
+        Self::from_index(FIRST_USER_SLOT + slot.min(USER_SLOTS - 1))
+    }
+
+    /// The model's descriptors (every choice but the user slots).
+    pub fn model_choices() -> impl Iterator<Item = Self> {
+        (0..FIRST_USER_SLOT).map(Self::from_index)
     }
 
     /// Where a retired choice goes: the nearest landmark that the
@@ -517,6 +570,15 @@ fn switch(c: Control) -> BoolParam {
 
 impl Default for SemanticEqParams {
     fn default() -> Self {
+        Self::with_library(UserWords::default_path())
+    }
+}
+
+impl SemanticEqParams {
+    /// The parameters with the user's words read from `library`
+    /// (`None`: no words).
+    pub fn with_library(library: Option<std::path::PathBuf>) -> Self {
+        let words = UserWords::new(library);
         let mode = row(Control::Mode);
         Self {
             x: linear(Control::X)
@@ -545,15 +607,14 @@ impl Default for SemanticEqParams {
             from: EnumParam::new("Morph from", Descriptor::Warm),
             to: EnumParam::new("Morph to", Descriptor::Bright),
             manual: ManualParams::default(),
-            model: ModelSlot::default(),
+            model: ModelSlot::new(words.clone()),
+            words,
             ab_b: AtomicBool::new(false),
             ab_other: Mutex::new(BTreeMap::new()),
             solo: Solo::default(),
         }
     }
-}
 
-impl SemanticEqParams {
     /// Where each row of the control table lives among these parameters
     /// (by its ID), for the plug-in to follow; `None` for the rows it
     /// derives itself (the morph line's ends, from `from` and `to`).
@@ -765,15 +826,26 @@ mod tests {
             ]
         );
         // Enum choices are stored by ID: the descriptor list only grows at
-        // the end, and the IDs are the landmark names.
+        // the end, and the model descriptors' IDs are the landmark names.
         assert_eq!(
             Descriptor::ids().unwrap(),
             [
                 "warm", "bright", "airy", "boomy", "clear", "muddy", "re27", "thin", "vocals",
-                "full"
+                "full", "user1", "user2", "user3", "user4", "user5", "user6", "user7", "user8"
             ]
         );
-        assert_eq!(Descriptor::variants(), Descriptor::ids().unwrap());
+        let model: Vec<&str> = Descriptor::model_choices().map(Descriptor::name).collect();
+        assert_eq!(model, Descriptor::ids().unwrap()[..model.len()]);
+        for k in 0..USER_SLOTS {
+            let d = Descriptor::user(k);
+            assert_eq!(d.user_slot(), Some(k));
+            assert_eq!(d.name(), format!("User word {}", k + 1));
+            assert_eq!(
+                Descriptor::ids().unwrap()[d.to_index()],
+                format!("user{}", k + 1)
+            );
+        }
+        assert!(Descriptor::model_choices().all(|d| d.user_slot().is_none()));
         assert_eq!(ModeChoice::ids().unwrap(), ["pad", "morph", "manual"]);
     }
 
@@ -810,8 +882,7 @@ mod tests {
         let decoder = semantic_eq_model::Decoder::embedded();
         let landmarks = decoder.landmarks();
         let names: Vec<String> = landmarks.iter().map(|l| l.name.clone()).collect();
-        let mut kept: Vec<&str> = (0..Descriptor::variants().len())
-            .map(Descriptor::from_index)
+        let mut kept: Vec<&str> = Descriptor::model_choices()
             .filter(|d| d.retired_to().is_none())
             .map(Descriptor::name)
             .collect();

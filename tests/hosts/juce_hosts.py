@@ -67,9 +67,10 @@ NAMES = (["Warm ↔", "Thin ↔", "Amount", "Output", "Auto-gain", "Mix", "Bypas
           "Morph", "Morph from", "Morph to"] + MANUAL + [f"{b} on" for b in BANDS])
 # The plug-in's Morph from/to choices, in the enum's order (plugin/src/params.rs
 # `Descriptor`: retired names keep their place so stored sessions load; new
-# landmarks are appended). A choice's raw value is its index / (count - 1).
+# landmarks are appended; the eight user-word slots come last). A choice's raw
+# value is its index / (count - 1).
 DESCRIPTORS = ["warm", "bright", "airy", "boomy", "clear", "muddy", "re27", "thin", "vocals",
-               "full"]
+               "full"] + [f"User word {k}" for k in range(1, 9)]
 
 
 def choice(name):

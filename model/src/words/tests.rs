@@ -201,6 +201,31 @@ fn a_word_sits_at_eval_s_best_fit_point() {
 }
 
 #[test]
+fn word_landmarks_decode_the_full_grid_point_by_point_with_the_same_result() {
+    let d = Decoder::embedded();
+    let mut lib = Loaded::default();
+    for (w, s) in [
+        ("cosy", eq(6.0, -4.0)),
+        ("cosy", eq(3.0, -1.0)),
+        ("glassy", eq(-5.0, 7.0)),
+        ("plain", eq(0.0, 0.0)),
+    ] {
+        lib.teach(w, &s).unwrap();
+    }
+    let t = std::time::Instant::now();
+    let streamed = word_landmarks(&d, &lib.rows);
+    eprintln!(
+        "word_landmarks, 3 words on the 101² grid: {:?}",
+        t.elapsed()
+    );
+    let pad = Pad::from_decoder(&d, COVERAGE_GRID);
+    assert_eq!(streamed, landmarks_on(&pad, &lib.rows));
+    assert_eq!(streamed.len(), 3);
+    assert_eq!(streamed[0].count, 2);
+    assert!(word_landmarks(&d, &[]).is_empty());
+}
+
+#[test]
 fn a_curve_reads_back_as_the_words_near_it() {
     let d = Decoder::embedded();
     let model = d.landmarks();

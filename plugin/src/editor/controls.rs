@@ -11,6 +11,7 @@ use super::theme::{self, alpha};
 use crate::audition::Solo;
 use crate::compare::{self, Side};
 use crate::params::{Descriptor, ModeChoice, SemanticEqParams, format_morph};
+use crate::words_slot::{UserWords, WordsStatus};
 use egui::{
     Align2, Color32, CornerRadius, Pos2, Rect, Response, RichText, Sense, Stroke, StrokeKind, Ui,
     vec2,
@@ -611,7 +612,7 @@ pub struct MorphRow {
 /// The morph row, filling `rect`: the `from` choice on the left, the morph
 /// slider (−50 … 150 %, the line between the landmarks drawn solid from 0
 /// to 100 %) and the `to` choice on the right. `present` says whether the
-/// model has a landmark for a descriptor.
+/// model has a landmark for a descriptor (or the library a slot's word).
 #[allow(clippy::too_many_arguments)]
 pub fn morph_row(
     ui: &mut Ui,
@@ -622,6 +623,8 @@ pub fn morph_row(
     to: &EnumParam<Descriptor>,
     rect: Rect,
     present: &dyn Fn(Descriptor) -> bool,
+    words: &UserWords,
+    status: &WordsStatus,
 ) -> MorphRow {
     let combo_w = (rect.width() * 0.27).clamp(70.0, 104.0);
     let combo_h = 26.0;
@@ -634,9 +637,23 @@ pub fn morph_row(
         Pos2::new(rect.right() - combo_w, cy - combo_h * 0.5),
         vec2(combo_w, combo_h),
     );
-    descriptor_combo(ui, setter, from, from_rect, "semantic-eq-from", present)
-        .on_hover_text("Morph from this descriptor's landmark (0 %)");
-    descriptor_combo(ui, setter, to, to_rect, "semantic-eq-to", present)
+    let in_use = [from.value().user_slot(), to.value().user_slot()];
+    let user = UserChoices {
+        words,
+        status,
+        in_use,
+    };
+    descriptor_combo(
+        ui,
+        setter,
+        from,
+        from_rect,
+        "semantic-eq-from",
+        present,
+        &user,
+    )
+    .on_hover_text("Morph from this descriptor's landmark (0 %)");
+    descriptor_combo(ui, setter, to, to_rect, "semantic-eq-to", present, &user)
         .on_hover_text("… to this one's (100 %)");
 
     let pad_x = 14.0;
@@ -723,9 +740,19 @@ pub fn morph_row(
     }
 }
 
+/// The user's words a descriptor choice offers.
+pub struct UserChoices<'a> {
+    pub words: &'a UserWords,
+    pub status: &'a WordsStatus,
+    /// The slots `from` and `to` play now (a word picked goes elsewhere).
+    pub in_use: [Option<usize>; 2],
+}
+
 /// A choice of descriptor in `rect`; choices the model has no landmark
-/// for are marked in the list, and in red when chosen. Picking another is
-/// one gesture.
+/// for are marked in the list, and in red when chosen. Below them, the
+/// user's words: picking one puts it in a *user word* slot
+/// ([`UserWords::assign`]) and chooses that slot. Picking another is one
+/// gesture.
 pub fn descriptor_combo(
     ui: &mut Ui,
     setter: &ParamSetter,
@@ -733,14 +760,23 @@ pub fn descriptor_combo(
     rect: Rect,
     id: &str,
     present: &dyn Fn(Descriptor) -> bool,
+    user: &UserChoices,
 ) -> Response {
     let current = param.value();
-    let mut chosen = None;
-    let selected = if present(current) {
-        RichText::new(current.name())
-    } else {
-        RichText::new(current.name()).color(theme::ERROR)
+    let slot_word = |d: Descriptor| d.user_slot().map(|k| user.status.slots[k].as_str());
+    let name = match slot_word(current) {
+        Some("") => format!("{} (empty)", current.name()),
+        Some(w) => w.to_string(),
+        None => current.name().to_string(),
     };
+    let mut selected = RichText::new(name);
+    if !present(current) {
+        selected = selected.color(theme::ERROR);
+    } else if current.user_slot().is_some() {
+        selected = selected.color(theme::USER_WORD);
+    }
+    let mut chosen = None;
+    let mut word_chosen = None;
     let inner = ui.scope_builder(
         egui::UiBuilder::new()
             .max_rect(rect)
@@ -751,10 +787,10 @@ pub fn descriptor_combo(
                 .height(400.0)
                 .selected_text(selected)
                 .show_ui(ui, |ui| {
-                    for (i, name) in Descriptor::variants().iter().enumerate() {
-                        let d = Descriptor::from_index(i);
+                    for d in Descriptor::model_choices() {
+                        let name = d.name();
                         let label = if present(d) {
-                            RichText::new(*name)
+                            RichText::new(name)
                         } else {
                             RichText::new(format!("{name}  (not in this model)"))
                                 .color(theme::TEXT_FAINT)
@@ -763,10 +799,26 @@ pub fn descriptor_combo(
                             chosen = Some(d);
                         }
                     }
+                    if !user.status.words.is_empty() {
+                        ui.separator();
+                        ui.label(RichText::new("your words").color(theme::TEXT_FAINT));
+                    }
+                    for (word, _) in &user.status.words {
+                        let on = slot_word(current) == Some(word.as_str());
+                        let label = RichText::new(word).color(theme::USER_WORD);
+                        if ui.selectable_label(on, label).clicked() {
+                            word_chosen = Some(word.clone());
+                        }
+                    }
                 })
                 .response
         },
     );
+    if let Some(word) = word_chosen
+        && let Some(slot) = user.words.assign(&word, user.in_use)
+    {
+        chosen = Some(Descriptor::user(slot));
+    }
     if let Some(d) = chosen
         && d != current
     {

@@ -21,13 +21,14 @@ mod screenshot_test;
 #[cfg(test)]
 mod tests;
 pub mod theme;
+mod words;
 
 pub use curve::CurveCache;
 pub use live::{LivePublisher, LiveView};
 
 use crate::model_slot::ModelStatus;
 use crate::params::{Descriptor, ModeChoice, SemanticEqParams, format_morph, format_x, format_y};
-use crate::{SemanticEq, Task};
+use crate::{SemanticEq, Task, words_slot};
 use controls::{Drag, MorphRow, Target, TypeIn, TypeKey};
 use egui::{Align2, Color32, Pos2, Rect, Stroke, StrokeKind, Ui, vec2};
 use nice_plug::context::gui::GuiContext;
@@ -131,6 +132,15 @@ pub fn create(
         settings,
         EditorApp::new(params, live, Some(executor)).with_analyser(analyser),
     )
+}
+
+/// One end of the morph line, as the editor draws it.
+struct MorphEnd {
+    at: [f32; 2],
+    name: String,
+    present: bool,
+    user: bool,
+    shown: bool,
 }
 
 /// What the editor knows about the model, refreshed when the slot's
@@ -248,6 +258,8 @@ pub struct EditorApp {
     /// need one).
     analyser: Option<analyser::Analyser>,
     model: ModelView,
+    /// The user's words and the panel's state.
+    words: words::WordsView,
     placed: Placed,
     pending_edit: Option<PendingEdit>,
 }
@@ -261,6 +273,7 @@ impl EditorApp {
         let status = params.model.status();
         let generation = params.model.generation();
         Self {
+            words: words::WordsView::new(&params.words),
             model: ModelView {
                 generation,
                 path: status.path.clone(),
@@ -535,27 +548,69 @@ impl EditorApp {
                 self.model.path = self.model.status.path.clone();
             }
         }
+        self.words.refresh(&self.params.words);
         live
     }
 
     /// The morph line of the model playing: the `from` and `to`
-    /// landmarks, the centre for a descriptor the model has none for (as
-    /// the plug-in does).
+    /// landmarks (for a *user word* slot, its word's landmark), the centre
+    /// for a descriptor the model has none for or a word the library
+    /// lacks (as the plug-in does).
     fn morph_line(&self) -> MorphLine {
-        let landmarks = &self.model.status.landmarks;
-        let end = |d: Descriptor| {
-            d.find_in(landmarks)
-                .map_or(([0.0, 0.0], false, false), |l| {
-                    ([l.x, l.y], true, l.count >= pad::MIN_LANDMARK_COUNT)
-                })
-        };
         let (from, to) = (self.params.from.value(), self.params.to.value());
-        let (a, b) = (end(from), end(to));
+        let (a, b) = (self.morph_end(from), self.morph_end(to));
         MorphLine {
-            ends: [a.0, b.0],
-            names: [from.name(), to.name()],
-            present: [a.1, b.1],
-            shown: [a.2, b.2],
+            ends: [a.at, b.at],
+            names: [a.name, b.name],
+            present: [a.present, b.present],
+            user: [a.user, b.user],
+            shown: [a.shown, b.shown],
+        }
+    }
+
+    /// Where a `from`/`to` choice puts its end of the morph line.
+    fn morph_end(&self, d: Descriptor) -> MorphEnd {
+        match d.user_slot() {
+            Some(slot) => {
+                let word = &self.words.status.slots[slot];
+                let mark = self
+                    .words
+                    .status
+                    .landmarks
+                    .iter()
+                    .find(|l| !word.is_empty() && l.name == *word);
+                MorphEnd {
+                    at: mark.map_or([0.0, 0.0], |l| [l.x, l.y]),
+                    name: if word.is_empty() {
+                        format!("{} (empty)", d.name())
+                    } else {
+                        word.clone()
+                    },
+                    present: mark.is_some(),
+                    user: true,
+                    shown: mark.is_some(),
+                }
+            }
+            None => {
+                let mark = d.find_in(&self.model.status.landmarks);
+                MorphEnd {
+                    at: mark.map_or([0.0, 0.0], |l| [l.x, l.y]),
+                    name: d.name().to_string(),
+                    present: mark.is_some(),
+                    user: false,
+                    shown: mark.is_some_and(|l| l.count >= pad::MIN_LANDMARK_COUNT),
+                }
+            }
+        }
+    }
+
+    /// Sends a change of the user's words to the background task (done
+    /// here when there is none: the tests).
+    fn words_request(&mut self, request: words_slot::WordRequest) {
+        self.params.words.request(request);
+        match &self.executor {
+            Some(executor) => executor.execute_background(Task::Words),
+            None => self.params.words.run_requested(),
         }
     }
 
@@ -654,9 +709,16 @@ impl EditorApp {
                     Some(Target::Rail | Target::Morph) => self.drag.norm[0],
                     _ => self.params.morph.unmodulated_normalized_value(),
                 };
-                let missing: Vec<&str> = (0..2)
+                let missing: Vec<String> = (0..2)
                     .filter(|&i| !line.present[i])
-                    .map(|i| line.names[i])
+                    .map(|i| {
+                        let lacks = if line.user[i] {
+                            "not in your words"
+                        } else {
+                            "not in this model"
+                        };
+                        format!("{} {lacks}", line.names[i])
+                    })
                     .collect();
                 let (note, colour) = if missing.is_empty() {
                     (
@@ -670,7 +732,7 @@ impl EditorApp {
                     )
                 } else {
                     (
-                        format!("{} not in this model: at the centre", missing.join(", ")),
+                        format!("{}: at the centre", missing.join(", ")),
                         theme::ERROR,
                     )
                 };
@@ -683,7 +745,7 @@ impl EditorApp {
         );
         let pad_mode = match mode {
             ModeChoice::Pad => PadMode::Pad,
-            ModeChoice::Morph => PadMode::Morph(line),
+            ModeChoice::Morph => PadMode::Morph(line.clone()),
             ModeChoice::Manual => PadMode::Manual,
         };
         let landmarks = &self.model.status.landmarks;
@@ -694,9 +756,10 @@ impl EditorApp {
             &mut self.drag,
             &self.params,
             landmarks,
+            &self.words.status.landmarks,
             self.model.status.density.as_ref(),
             live.valid.then_some(live.latent),
-            pad_mode,
+            &pad_mode,
         );
         let under = Rect::from_min_size(
             Pos2::new(pad_outer.left() + axis_w, pad_outer.bottom() + 8.0),
@@ -704,7 +767,11 @@ impl EditorApp {
         );
         let p = self.params.clone();
         if mode == ModeChoice::Morph {
-            let present = |d: Descriptor| d.find_in(landmarks).is_some();
+            let presence: Vec<bool> = (0..Descriptor::variants().len())
+                .map(|i| self.morph_end(Descriptor::from_index(i)).present)
+                .collect();
+            let present = |d: Descriptor| presence[d.to_index()];
+            let status = self.words.status.clone();
             let row = controls::morph_row(
                 ui,
                 setter,
@@ -714,6 +781,8 @@ impl EditorApp {
                 &p.to,
                 under,
                 &present,
+                &p.words,
+                &status,
             );
             self.placed.morph = Some(row);
             self.placed.x_slider = None;
@@ -844,23 +913,56 @@ impl EditorApp {
 
         self.placed.footer = footer;
         self.footer(ui, footer);
+
+        // Last, so that it lies over everything else.
+        let source = live.valid.then_some(live.source_eq);
+        if let Some(request) = self.words.panel(ui, source.as_ref()) {
+            self.words_request(request);
+        }
     }
 
     /// The curve → words line in the plot's top right: the three
-    /// descriptors whose landmarks' curves are nearest to the EQ playing
-    /// (before amount, in any mode), e.g. "warm 1.2 dB · muddy 2.8 dB ·
-    /// boomy 3.1 dB". The landmarks' curves come with the model
-    /// ([`crate::model_slot::ModelStatus::words`]); this is 3 × 128 points
-    /// of arithmetic per frame.
+    /// descriptors whose curves are nearest to the EQ playing (before
+    /// amount, in any mode), the user's words among them, e.g. "warm
+    /// 1.2 dB · crispy 2.8 dB · boomy 3.1 dB". Each candidate's curve is
+    /// worked out when the model or the library changes
+    /// ([`words_slot::WordsStatus::candidates`]); this is a few hundred
+    /// curves' worth of subtractions per frame at most. The user's words
+    /// are in their own colour.
     fn words_line(&self, ui: &Ui, plot: Rect, eq: &EqParams) -> Rect {
-        let near = semantic_eq_model::words::nearest_of(&self.model.status.words, eq, 3);
-        let text = if near.is_empty() {
-            "no landmarks in this model".to_string()
-        } else {
-            format!("≈ {}", semantic_eq_model::words::describe_line(&near))
+        let near = semantic_eq_model::words::nearest_of(&self.words.status.candidates, eq, 3);
+        let font = theme::font(theme::SMALL);
+        let mut job = egui::text::LayoutJob::default();
+        let mut add = |text: &str, colour: Color32| {
+            job.append(
+                text,
+                0.0,
+                egui::TextFormat {
+                    font_id: font.clone(),
+                    color: colour,
+                    ..Default::default()
+                },
+            );
         };
+        if near.is_empty() {
+            add("no landmarks in this model", theme::TEXT_DIM);
+        } else {
+            add("≈ ", theme::TEXT_DIM);
+            for (i, n) in near.iter().enumerate() {
+                if i > 0 {
+                    add(" · ", theme::TEXT_DIM);
+                }
+                let c = if n.user {
+                    theme::USER_WORD
+                } else {
+                    theme::TEXT_DIM
+                };
+                add(&n.name, c);
+                add(&format!(" {:.1} dB", n.distance_db), theme::TEXT_DIM);
+            }
+        }
         let painter = ui.painter_at(plot);
-        let galley = painter.layout_no_wrap(text, theme::font(theme::SMALL), theme::TEXT_DIM);
+        let galley = painter.layout_job(job);
         let at = Pos2::new(plot.right() - 8.0 - galley.size().x, plot.top() + 8.0);
         let rect = Rect::from_min_size(at, galley.size()).expand2(vec2(6.0, 3.0));
         painter.rect_filled(rect, 4.0, theme::alpha(theme::WELL, 0.85));
@@ -871,9 +973,9 @@ impl EditorApp {
             egui::Sense::hover(),
         )
         .on_hover_text(
-            "The descriptors nearest to the EQ playing (before amount): each one's curve \
-                 is the model's EQ at its landmark; the distance is the mean difference of \
-                 the two curves, 20 Hz – 20 kHz",
+            "The descriptors nearest to the EQ playing (before amount), your own words \
+             (in colour) among them: each one's curve is the model's EQ at its landmark; \
+             the distance is the mean difference of the two curves, 20 Hz – 20 kHz",
         );
         rect
     }
@@ -902,6 +1004,10 @@ impl EditorApp {
             Pos2::new(modes.left() - 16.0 - 112.0, rect.top() + 2.0),
             vec2(112.0, 30.0),
         );
+        let words = Rect::from_min_size(
+            Pos2::new(ab.left() - 16.0 - 104.0, rect.top() + 2.0),
+            vec2(104.0, 30.0),
+        );
         let t = painter.text(
             Pos2::new(rect.left(), rect.center().y),
             Align2::LEFT_CENTER,
@@ -917,12 +1023,13 @@ impl EditorApp {
         );
         let sub_at = Pos2::new(t.right() + 14.0, rect.center().y + 2.0 - sub.size().y * 0.5);
         let mut title = t;
-        if sub_at.x + sub.size().x + 16.0 <= ab.left() {
+        if sub_at.x + sub.size().x + 16.0 <= words.left() {
             title = title.union(Rect::from_min_size(sub_at, sub.size()));
             painter.galley(sub_at, sub, theme::TEXT_DIM);
         }
         self.placed.title = title;
         self.placed.modes = controls::mode_selector(ui, setter, &self.params.mode, modes);
+        self.words.button(ui, words);
         if let Some(gui) = self.gui.clone() {
             self.placed.ab = controls::ab_compare(ui, &gui, &self.params, ab);
         }

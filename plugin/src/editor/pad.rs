@@ -17,7 +17,7 @@ use nice_plug::prelude::*;
 use semantic_eq_model::{Density, Landmark};
 
 /// Landmarks with fewer training examples than this are not drawn.
-pub const MIN_LANDMARK_COUNT: usize = crate::model_slot::MIN_WORD_COUNT;
+pub const MIN_LANDMARK_COUNT: usize = crate::words_slot::MIN_WORD_COUNT;
 
 /// Strongest tint, over the cells with the most training rows, as the
 /// alpha of [`theme::DATA`]; cells with none keep the dark well, so the
@@ -81,11 +81,15 @@ fn to_norm(rect: Rect, p: Pos2) -> [f32; 2] {
 
 /// The morph line: its two ends on the pad and whether the model has a
 /// landmark for each (one it has none for sits at the centre).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct MorphLine {
     pub ends: [[f32; 2]; 2],
-    pub names: [&'static str; 2],
+    /// The ends' descriptors, or the words of *user word* slots.
+    pub names: [String; 2],
     pub present: [bool; 2],
+    /// Whether each end is one of the user's words (a missing one is not
+    /// in the library, rather than not in the model).
+    pub user: [bool; 2],
     /// Whether each end's landmark is drawn (and labelled) as a dot.
     pub shown: [bool; 2],
 }
@@ -99,7 +103,7 @@ impl MorphLine {
 }
 
 /// What the pad is showing.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum PadMode {
     Pad,
     Morph(MorphLine),
@@ -117,7 +121,7 @@ fn interact(
     setter: &ParamSetter,
     drag: &mut Drag,
     params: &SemanticEqParams,
-    mode: PadMode,
+    mode: &PadMode,
 ) {
     let response = ui.interact(
         rect,
@@ -144,7 +148,7 @@ fn interact(
         interact_rail(ui, &response, rect, setter, drag, params, line);
     } else {
         let leave_manual = || {
-            if mode == PadMode::Manual {
+            if *mode == PadMode::Manual {
                 gesture(setter, &params.mode, ModeChoice::Pad);
             }
         };
@@ -232,7 +236,7 @@ fn interact_rail(
     setter: &ParamSetter,
     drag: &mut Drag,
     params: &SemanticEqParams,
-    line: MorphLine,
+    line: &MorphLine,
 ) {
     let morph = &params.morph;
     let [a, b] = line.ends.map(|[x, y]| to_screen_free(rect, x, y));
@@ -293,9 +297,10 @@ pub fn show(
     drag: &mut Drag,
     params: &SemanticEqParams,
     landmarks: &[Landmark],
+    user: &[Landmark],
     density: Option<&Density>,
     live: Option<[f32; 2]>,
-    mode: PadMode,
+    mode: &PadMode,
 ) -> Rect {
     let axis_w = 26.0;
     let side = (outer.width() - axis_w).min(outer.height()).max(40.0);
@@ -398,10 +403,10 @@ pub fn show(
             let target = to_screen(rect, x, y);
             // The line under the labels (their halos keep them legible),
             // the rings on the ends over them; labels keep clear of those.
-            morph_line_layer(&painter, rect, &line);
+            morph_line_layer(&painter, rect, line);
             let rings = line.ends.map(|[x, y]| to_screen_free(rect, x, y));
-            landmarks_layer(&painter, rect, landmarks, target, taken, &rings);
-            morph_ends_layer(&painter, rect, &line);
+            landmarks_layer(&painter, rect, landmarks, user, target, taken, &rings);
+            morph_ends_layer(&painter, rect, line);
             live_and_point(&painter, rect, live, target);
         }
         PadMode::Pad | PadMode::Manual => {
@@ -415,14 +420,14 @@ pub fn show(
                 ]
             };
             let target = to_screen(rect, norm[0] * 2.0 - 1.0, norm[1] * 2.0 - 1.0);
-            landmarks_layer(&painter, rect, landmarks, target, taken, &[]);
+            landmarks_layer(&painter, rect, landmarks, user, target, taken, &[]);
             // Cross-hairs from the point to the edges.
             let hair = Stroke::new(1.0, alpha(theme::ACCENT, 0.35));
             painter.vline(target.x, rect.y_range(), hair);
             painter.hline(rect.x_range(), target.y, hair);
-            let live = if mode == PadMode::Manual { None } else { live };
+            let live = if *mode == PadMode::Manual { None } else { live };
             live_and_point(&painter, rect, live, target);
-            if mode == PadMode::Manual {
+            if *mode == PadMode::Manual {
                 manual_veil(&painter, rect);
             }
         }
@@ -517,13 +522,15 @@ fn morph_ends_layer(painter: &egui::Painter, rect: Rect, line: &MorphLine) {
         if line.shown[i] {
             continue;
         }
-        let (text, colour) = if line.present[i] {
-            (line.names[i].to_string(), theme::TEXT_DIM)
+        let lacks = if line.user[i] {
+            "not in your words"
         } else {
-            (
-                format!("{} (not in this model)", line.names[i]),
-                theme::ERROR,
-            )
+            "not in this model"
+        };
+        let (text, colour) = if line.present[i] {
+            (line.names[i].clone(), theme::TEXT_DIM)
+        } else {
+            (format!("{} ({lacks})", line.names[i]), theme::ERROR)
         };
         let g = painter.layout_no_wrap(text, theme::font(theme::SMALL), colour);
         let at = Pos2::new(
@@ -579,13 +586,15 @@ pub fn arrow_label(
 }
 
 /// Dots sized by how many examples they stand for, labels placed where they
-/// collide with nothing drawn before them.
+/// collide with nothing drawn before them. The user's words are diamonds in
+/// their own colour, labelled after the model's landmarks.
 /// `rings` are the morph line's ends: a landmark there is ringed, so its
 /// label keeps further away.
 fn landmarks_layer(
     painter: &egui::Painter,
     rect: Rect,
     landmarks: &[Landmark],
+    user: &[Landmark],
     point: Pos2,
     mut taken: Vec<Rect>,
     rings: &[Pos2],
@@ -605,8 +614,15 @@ fn landmarks_layer(
             (to_screen(rect, l.x, l.y), r)
         })
         .collect();
+    let diamonds: Vec<Pos2> = user.iter().map(|l| to_screen(rect, l.x, l.y)).collect();
     for &(p, r) in &dots {
         taken.push(Rect::from_center_size(p, Vec2::splat(2.0 * r + 2.0)));
+    }
+    for &p in &diamonds {
+        taken.push(Rect::from_center_size(
+            p,
+            Vec2::splat(2.0 * USER_MARK + 2.0),
+        ));
     }
     for &p in rings {
         taken.push(Rect::from_center_size(p, Vec2::splat(2.0 * RING + 4.0)));
@@ -616,38 +632,86 @@ fn landmarks_layer(
         let colour = if major { theme::TEXT } else { theme::TEXT_DIM };
         painter.circle(p, r, alpha(colour, 0.9), Stroke::new(1.5, theme::WELL));
         let font = theme::font(if major { theme::BODY } else { theme::SMALL });
-        let galley = painter.layout_no_wrap(l.name.clone(), font, colour);
-        let size = galley.size();
-        let ringed = rings.iter().any(|q| q.distance(p) < 1.0);
-        let gap = if ringed { RING + 5.0 } else { r + 4.0 };
-        let candidates = [
-            Rect::from_min_size(Pos2::new(p.x + gap, p.y - size.y * 0.5), size),
-            Rect::from_min_size(Pos2::new(p.x - gap - size.x, p.y - size.y * 0.5), size),
-            Rect::from_min_size(Pos2::new(p.x - size.x * 0.5, p.y - gap - size.y), size),
-            Rect::from_min_size(Pos2::new(p.x - size.x * 0.5, p.y + gap), size),
-            Rect::from_min_size(Pos2::new(p.x + gap * 0.7, p.y - gap * 0.7 - size.y), size),
-            Rect::from_min_size(Pos2::new(p.x + gap * 0.7, p.y + gap * 0.7), size),
-            Rect::from_min_size(
-                Pos2::new(p.x - gap * 0.7 - size.x, p.y - gap * 0.7 - size.y),
-                size,
-            ),
-            Rect::from_min_size(Pos2::new(p.x - gap * 0.7 - size.x, p.y + gap * 0.7), size),
-        ];
-        let inside = rect.shrink(2.0);
-        let fits = |c: &Rect| inside.contains_rect(*c) && !taken.iter().any(|t| t.intersects(*c));
-        let place = candidates
-            .iter()
-            .find(|c| fits(c))
-            .or_else(|| candidates.iter().find(|c| inside.contains_rect(**c)))
-            .copied()
-            .unwrap_or(candidates[0]);
-        taken.push(place);
-        // A dark halo keeps labels legible over the grid and the wash.
-        painter.rect_filled(
-            place.expand2(egui::vec2(3.0, 0.0)),
-            3.0,
-            alpha(theme::WELL, 0.75),
+        label(
+            painter, rect, &mut taken, rings, p, r, &l.name, font, colour,
         );
-        painter.galley(place.min, galley, colour);
     }
+    for (l, &p) in user.iter().zip(&diamonds) {
+        let d = USER_MARK;
+        painter.add(egui::Shape::convex_polygon(
+            vec![
+                p + Vec2::new(0.0, -d),
+                p + Vec2::new(d, 0.0),
+                p + Vec2::new(0.0, d),
+                p + Vec2::new(-d, 0.0),
+            ],
+            theme::USER_WORD,
+            Stroke::new(1.5, theme::WELL),
+        ));
+        let font = theme::font(theme::BODY);
+        label(
+            painter,
+            rect,
+            &mut taken,
+            rings,
+            p,
+            d,
+            &l.name,
+            font,
+            theme::USER_WORD,
+        );
+    }
+}
+
+/// Half the diagonal of a user word's diamond, points.
+pub const USER_MARK: f32 = 5.5;
+
+/// A landmark's label beside its mark at `p` (radius `r`): the first of
+/// eight places that stays inside the pad and clear of everything in
+/// `taken` (then the first inside the pad), on a dark halo.
+#[allow(clippy::too_many_arguments)]
+fn label(
+    painter: &egui::Painter,
+    rect: Rect,
+    taken: &mut Vec<Rect>,
+    rings: &[Pos2],
+    p: Pos2,
+    r: f32,
+    name: &str,
+    font: egui::FontId,
+    colour: egui::Color32,
+) {
+    let galley = painter.layout_no_wrap(name.to_string(), font, colour);
+    let size = galley.size();
+    let ringed = rings.iter().any(|q| q.distance(p) < 1.0);
+    let gap = if ringed { RING + 5.0 } else { r + 4.0 };
+    let candidates = [
+        Rect::from_min_size(Pos2::new(p.x + gap, p.y - size.y * 0.5), size),
+        Rect::from_min_size(Pos2::new(p.x - gap - size.x, p.y - size.y * 0.5), size),
+        Rect::from_min_size(Pos2::new(p.x - size.x * 0.5, p.y - gap - size.y), size),
+        Rect::from_min_size(Pos2::new(p.x - size.x * 0.5, p.y + gap), size),
+        Rect::from_min_size(Pos2::new(p.x + gap * 0.7, p.y - gap * 0.7 - size.y), size),
+        Rect::from_min_size(Pos2::new(p.x + gap * 0.7, p.y + gap * 0.7), size),
+        Rect::from_min_size(
+            Pos2::new(p.x - gap * 0.7 - size.x, p.y - gap * 0.7 - size.y),
+            size,
+        ),
+        Rect::from_min_size(Pos2::new(p.x - gap * 0.7 - size.x, p.y + gap * 0.7), size),
+    ];
+    let inside = rect.shrink(2.0);
+    let fits = |c: &Rect| inside.contains_rect(*c) && !taken.iter().any(|t| t.intersects(*c));
+    let place = candidates
+        .iter()
+        .find(|c| fits(c))
+        .or_else(|| candidates.iter().find(|c| inside.contains_rect(**c)))
+        .copied()
+        .unwrap_or(candidates[0]);
+    taken.push(place);
+    // A dark halo keeps labels legible over the grid and the wash.
+    painter.rect_filled(
+        place.expand2(egui::vec2(3.0, 0.0)),
+        3.0,
+        alpha(theme::WELL, 0.75),
+    );
+    painter.galley(place.min, galley, colour);
 }

@@ -81,7 +81,17 @@ struct Rig {
 
 impl Rig {
     fn new() -> Self {
-        let params = Arc::new(SemanticEqParams::default());
+        Self::with_params(Arc::new(SemanticEqParams::default()))
+    }
+
+    /// An editor whose plug-in keeps its words in `library`.
+    fn with_library(library: &std::path::Path) -> Self {
+        Self::with_params(Arc::new(SemanticEqParams::with_library(Some(
+            library.to_path_buf(),
+        ))))
+    }
+
+    fn with_params(params: Arc<SemanticEqParams>) -> Self {
         let (input, output) = triple_buffer::triple_buffer(&LiveView::default());
         let host = Arc::new(Host {
             params: params.clone(),
@@ -1454,4 +1464,165 @@ fn the_eq_playing_reads_back_as_its_nearest_words_in_every_mode() {
             assert!(rig.app.placed.plot.contains_rect(r), "{r:?} in the plot");
         }
     }
+}
+
+/// Whether a user word's diamond (filled in its colour) is drawn inside
+/// `within` near `at`.
+fn diamond_near(rig: &Rig, within: Rect, at: Pos2) -> bool {
+    rig.shapes.iter().any(|c| match &c.shape {
+        egui::Shape::Path(p) => {
+            p.fill == theme::USER_WORD && p.points.len() == 4 && within.contains(p.points[0]) && {
+                let centre = (p.points[0].to_vec2() + p.points[2].to_vec2()) * 0.5;
+                centre.to_pos2().distance(at) < 1.0
+            }
+        }
+        _ => false,
+    })
+}
+
+/// The words line's text, if drawn.
+fn words_line(rig: &Rig) -> Option<String> {
+    rig.shapes.iter().find_map(|s| match &s.shape {
+        egui::Shape::Text(t) if t.galley.text().starts_with("≈ ") => {
+            Some(t.galley.text().to_string())
+        }
+        _ => None,
+    })
+}
+
+/// *Save as word* in the words panel stores the EQ playing (before
+/// amount) in the library file, exactly; the word then sits on the pad as
+/// a diamond at its best-fit point, is listed, and reads back first in the
+/// words line. Teaching is the same in every mode: manual mode here.
+#[test]
+fn save_as_word_stores_the_eq_playing_and_shows_it_on_the_pad_list_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("words.csv");
+    let mut rig = Rig::with_library(&path);
+    rig.set_mode(ModeChoice::Manual);
+    let source = decoded(0.4, -0.3);
+    rig.publish(LiveView {
+        eq: source.scaled_gains(0.5),
+        source_eq: source,
+        valid: true,
+        ..LiveView::default()
+    });
+    assert!(rig.app.words.placed.panel.is_none());
+    rig.click(rig.app.words.placed.button.center());
+    let panel = rig.app.words.placed.panel.expect("the panel opens");
+    assert!(rig.shows_text("No words yet."));
+    rig.click(rig.app.words.placed.field.center());
+    rig.type_text("Crispy", egui::Key::Enter);
+
+    let lib = semantic_eq_model::words::load(&path).unwrap();
+    assert_eq!(lib.rows.len(), 1, "one row in the file");
+    assert_eq!(lib.rows[0].descriptor.as_str(), "crispy");
+    assert_eq!(
+        lib.rows[0].params.to_array(),
+        source.to_array(),
+        "before amount"
+    );
+    rig.run(vec![]);
+    assert!(rig.shows_text("saved \u{201c}crispy\u{201d}"));
+    assert!(rig.texts("crispy").iter().any(|r| panel.contains_rect(*r)));
+    assert!(rig.shows_text("1 setting"));
+
+    let mark = rig.app.words.status.landmarks[0].clone();
+    assert_eq!(mark.name, "crispy");
+    let pad = rig.app.placed.pad;
+    assert!(
+        diamond_near(&rig, pad, rig.pad_point(mark.x, mark.y)),
+        "a diamond at the word's landmark"
+    );
+    // Its landmark's curve is the EQ playing: the line names it first.
+    let line = words_line(&rig).expect("the words line");
+    assert!(line.starts_with("≈ crispy 0.0 dB · "), "{line}");
+
+    // A click elsewhere closes the panel; the word stays on the pad.
+    rig.click(rig.app.placed.footer.center());
+    assert!(rig.app.words.placed.panel.is_none());
+    assert!(diamond_near(&rig, pad, rig.pad_point(mark.x, mark.y)));
+}
+
+/// *Remove* asks once more, then takes the word out of the file.
+#[test]
+fn removing_a_word_asks_once_more_then_takes_it_from_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("words.csv");
+    let mut lib = semantic_eq_model::words::Loaded::default();
+    lib.teach("crispy", &decoded(0.5, 0.0)).unwrap();
+    lib.teach("boxy", &decoded(-0.2, 0.4)).unwrap();
+    semantic_eq_model::words::write_atomic(&path, lib.to_csv(None).as_bytes()).unwrap();
+    let mut rig = Rig::with_library(&path);
+    rig.click(rig.app.words.placed.button.center());
+    let remove = |rig: &Rig, w: &str| {
+        rig.app
+            .words
+            .placed
+            .remove
+            .iter()
+            .find(|(n, _)| n == w)
+            .map(|(_, r)| *r)
+    };
+    let r = remove(&rig, "crispy").expect("listed");
+    rig.click(r.center());
+    assert!(rig.shows_text("Sure?"));
+    assert_eq!(semantic_eq_model::words::load(&path).unwrap().rows.len(), 2);
+    rig.click(r.center());
+    let left = semantic_eq_model::words::load(&path).unwrap();
+    assert_eq!(left.words(), [("boxy".to_string(), 1)]);
+    rig.run(vec![]);
+    assert!(remove(&rig, "crispy").is_none());
+    assert!(remove(&rig, "boxy").is_some());
+}
+
+/// The morph's choices list the user's words; picking one is one gesture
+/// on a *user word* slot, and the line ends at the word's landmark. A
+/// session naming a word this library lacks says so and sits at the
+/// centre.
+#[test]
+fn a_user_word_is_a_morph_end_and_a_missing_one_sits_at_the_centre() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("words.csv");
+    let mut lib = semantic_eq_model::words::Loaded::default();
+    lib.teach("crispy", &decoded(0.6, -0.5)).unwrap();
+    semantic_eq_model::words::write_atomic(&path, lib.to_csv(None).as_bytes()).unwrap();
+    let mut rig = Rig::with_library(&path);
+    rig.set_mode(ModeChoice::Morph);
+    let row = rig.app.placed.morph.unwrap();
+    rig.click(row.to.center());
+    rig.run(vec![]);
+    assert!(rig.shows_text("your words"));
+    let item = *rig.texts("crispy").last().expect("crispy in the list");
+    rig.click(item.center());
+    let params = rig.params();
+    assert_eq!(params.to.value(), Descriptor::user(0));
+    let idx = Descriptor::user(0).to_index() as f32 / (Descriptor::variants().len() - 1) as f32;
+    assert_eq!(
+        rig.host.take(),
+        [
+            Ev::Begin("to".into()),
+            Ev::Set("to".into(), idx),
+            Ev::End("to".into())
+        ]
+    );
+    rig.run(vec![]);
+    let mark = rig.app.words.status.landmarks[0].clone();
+    let pad = rig.app.placed.pad;
+    let line = rig.segments(theme::MORPH_LINE, 3.0, pad);
+    assert_eq!(line.len(), 1, "{line:?}");
+    assert!(line[0][1].distance(rig.pad_point(mark.x, mark.y)) < 0.5);
+    assert!(!rig.shows_text("not in your words"));
+    assert_eq!(params.words.end(0), Some((mark.x, mark.y)));
+
+    // A session from another machine: slot 2 holds a word not here.
+    nice_plug::params::persist::PersistentField::set(
+        &params.words,
+        vec!["crispy".to_string(), "ghost".to_string()],
+    );
+    rig.set(&params.to, Descriptor::user(1));
+    assert!(rig.shows_text("ghost not in your words: at the centre"));
+    let line = rig.segments(theme::MORPH_LINE, 3.0, pad);
+    assert!(line[0][1].distance(pad.center()) < 0.5, "{line:?}");
+    assert_eq!(params.words.end(1), None);
 }

@@ -49,6 +49,10 @@ pub const FILL_HOT: Color32 = Color32::from_rgb(0x3f, 0x4d, 0x63);
 pub const ERROR: Color32 = Color32::from_rgb(0xff, 0x6b, 0x6b);
 /// A band soloed (its card's solo button), and the A/B side playing.
 pub const SOLO: Color32 = Color32::from_rgb(0xff, 0xd2, 0x3f);
+/// The user's own words: their diamonds and labels on the pad, and their
+/// names in the words line. Used for nothing else, so a screenshot test can
+/// find them.
+pub const USER_WORD: Color32 = Color32::from_rgb(0xc7, 0x92, 0xea);
 /// Bypass engaged.
 pub const BYPASS_ON: Color32 = Color32::from_rgb(0xe0, 0x5a, 0x47);
 
