@@ -3,7 +3,7 @@
 # standalone (release), starts it under Xvfb with Mesa's software OpenGL and
 # the dummy audio backend, once per picture, waits for its window, saves it
 # as a PNG and stops it with SIGTERM (SIGINT does not close a nice-plug
-# editor window). Five pictures:
+# editor window). Six pictures:
 #
 #   OUT.png          pad mode, the pad at PAD
 #   OUT-manual.png   manual mode: the pad at MANUAL_PAD, then "Edit this
@@ -14,6 +14,12 @@
 #                    a warm setting (the pad at ANALYSER_PAD)
 #   OUT-ab.png       A/B: A at ANALYSER_PAD, B playing at AB_B, the analyser
 #                    on the output and SOLO soloed
+#   OUT-words.png    your own words: the example pack (assets/words-example.csv)
+#                    on the pad, morph mode from WORDS_FROM to the user word
+#                    WORDS_TO at 100 %, so the words line reads it first
+#
+# Every picture but the last runs with an empty word library (never the
+# user's own), the last with a copy of the example pack.
 #
 #   scripts/screenshot.sh [OUT.png]      default: target/screenshots/editor.png
 #
@@ -25,6 +31,7 @@
 #   ANALYSER_PAD=X,Y  the analyser picture's pad point (default -0.7,0: warm)
 #   AB_B=X,Y        B's pad point in the A/B picture (default 0.6,0.1: bright)
 #   SOLO=BAND       the band soloed in the A/B picture (default b3)
+#   WORDS_FROM, WORDS_TO  the words picture's morph ends (default warm, crispy)
 #   SETTLE=SECONDS  wait after the window appears (default 3)
 #   NO_BUILD=1      use the existing target/release/semantic-eq-standalone
 #   NO_INSTALL=1    do not install missing system packages
@@ -44,6 +51,8 @@ morph=${MORPH:-30}
 analyser_pad=${ANALYSER_PAD:--0.7,0}
 ab_b=${AB_B:-0.6,0.1}
 solo=${SOLO:-b3}
+words_from=${WORDS_FROM:-warm}
+words_to=${WORDS_TO:-crispy}
 settle=${SETTLE:-3}
 bin=target/release/semantic-eq-standalone
 
@@ -110,7 +119,7 @@ say "display $DISPLAY"
 shoot() {
   local dest=$1
   shift
-  "$bin" --backend dummy "$@" >"$tmp/app.log" 2>&1 &
+  SEMANTIC_EQ_WORDS="$words_lib" "$bin" --backend dummy "$@" >"$tmp/app.log" 2>&1 &
   app_pid=$!
 
   # Its window has no title or pid property: wait for the first top-level
@@ -146,8 +155,12 @@ shoot() {
   echo "$dest"
 }
 
+words_lib="$tmp/no-words.csv"
 shoot "$out" --pad "$pad"
 shoot "$base-manual.png" --pad "$manual_pad" --edit-curve ${manual_off:+--bands-off "$manual_off"}
 shoot "$base-morph.png" --mode morph --from "$morph_from" --to "$morph_to" --morph "$morph"
 shoot "$base-analyser.png" --pink --pad "$analyser_pad" --analyser both
 shoot "$base-ab.png" --pink --pad "$analyser_pad" --analyser post --ab-b "$ab_b" --solo "$solo"
+cp assets/words-example.csv "$tmp/words.csv"
+words_lib="$tmp/words.csv"
+shoot "$base-words.png" --mode morph --from "$words_from" --to-word "$words_to" --morph 100

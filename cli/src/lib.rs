@@ -513,6 +513,11 @@ pub struct RenderArgs {
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
 
+    /// Word library for --from/--to names the model has no landmark for
+    /// (default: yours, the one the plug-in's "Save as word" writes).
+    #[arg(long, value_name = "FILE")]
+    pub words: Option<PathBuf>,
+
     /// CSV of control values over time (see below).
     #[arg(long, value_name = "FILE.csv")]
     pub automation: Option<PathBuf>,
@@ -587,6 +592,7 @@ impl From<RenderArgs> for render::RenderOptions {
             mode: a.mode.map(ModeArg::mode),
             bands_off: a.bands_off,
             model: a.model,
+            words: a.words,
             automation: a.automation,
             float: a.float,
             quiet: a.quiet,

@@ -62,6 +62,9 @@ pub struct RenderOptions {
     pub bands_off: Vec<String>,
     /// Decoder file; `None` = the embedded model.
     pub model: Option<PathBuf>,
+    /// The word library `--from`/`--to` names the model lacks are looked
+    /// up in; `None` = the user's.
+    pub words: Option<PathBuf>,
     pub automation: Option<PathBuf>,
     /// Write 32-bit float whatever the input format.
     pub float: bool,
@@ -91,6 +94,7 @@ impl RenderOptions {
             mode: None,
             bands_off: Vec::new(),
             model: None,
+            words: None,
             automation: None,
             float: false,
             quiet: false,
@@ -222,7 +226,10 @@ impl Controls {
                 ensure!(!may_morph, "morph mode needs --from and --to");
                 None
             }
-            (Some(from), Some(to)) => Some((landmark(&decoder, from)?, landmark(&decoder, to)?)),
+            (Some(from), Some(to)) => Some((
+                landmark(&decoder, from, &opts.words)?,
+                landmark(&decoder, to, &opts.words)?,
+            )),
             _ => bail!("--from and --to go together"),
         };
         if let Some(m) = opts.morph {
@@ -349,21 +356,24 @@ impl Controls {
     }
 }
 
-/// The pad position of the model's landmark `name`.
-fn landmark(decoder: &Decoder, name: &str) -> Result<(f64, f64)> {
+/// The pad position of the model's landmark `name`, or else of the user's
+/// word `name` (from the library `words`, default the user's), the point
+/// the plug-in's *user word* slot plays.
+fn landmark(decoder: &Decoder, name: &str, words: &Option<PathBuf>) -> Result<(f64, f64)> {
     let marks = decoder.landmarks();
     let wanted = name.trim().to_lowercase();
     // A retired name (RETIRED_LANDMARKS) plays its replacement.
-    match decoder.find_landmark(&wanted) {
-        Some(m) => Ok((f64::from(m.x), f64::from(m.y))),
-        None => {
-            let names: Vec<&str> = marks.iter().map(|m| m.name.as_str()).collect();
-            bail!(
-                "the model has no landmark '{name}' (it has: {})",
-                names.join(", ")
-            )
-        }
+    if let Some(m) = decoder.find_landmark(&wanted) {
+        return Ok((f64::from(m.x), f64::from(m.y)));
     }
+    if let Some((x, y)) = crate::words::word_point(decoder, name, words)? {
+        return Ok((f64::from(x), f64::from(y)));
+    }
+    let names: Vec<&str> = marks.iter().map(|m| m.name.as_str()).collect();
+    bail!(
+        "the model has no landmark '{name}' (it has: {}), and it is not one of your words",
+        names.join(", ")
+    )
 }
 
 /// Renders `opts.input` into `opts.output`.

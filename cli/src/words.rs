@@ -32,6 +32,30 @@ fn library(path: &Option<PathBuf>) -> Result<PathBuf> {
         .context("no word library: this system has no home folder (pass --words FILE)")
 }
 
+/// The pad point of the user's word `name` on `decoder`'s pad (the
+/// plug-in's *user word* slots play the same point), from the library at
+/// `path` (default: the user's); `None` if the library lacks it.
+pub fn word_point(
+    decoder: &Decoder,
+    name: &str,
+    path: &Option<PathBuf>,
+) -> Result<Option<(f32, f32)>> {
+    let Ok(word) = words::normalize_word(name) else {
+        return Ok(None);
+    };
+    let Some(file) = path.clone().or_else(words::library_path) else {
+        return Ok(None);
+    };
+    let lib = words::load(&file)?;
+    let rows: Vec<_> = lib
+        .rows
+        .into_iter()
+        .filter(|r| r.descriptor.as_str() == word)
+        .collect();
+    // Each word is placed on its own rows alone, as the plug-in does.
+    Ok(word_landmarks(decoder, &rows).first().map(|l| (l.x, l.y)))
+}
+
 fn decoder(model: &Option<PathBuf>) -> Result<Decoder> {
     match model {
         Some(p) => crate::decode::load_model(p),

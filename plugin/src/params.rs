@@ -219,6 +219,12 @@ impl Descriptor {
         Self::from_index(FIRST_USER_SLOT + slot.min(USER_SLOTS - 1))
     }
 
+    /// The choice's index in the list: the value a CLAP host sends for it
+    /// (a VST3 host sends index / (count − 1)).
+    pub fn index(self) -> usize {
+        self.to_index()
+    }
+
     /// The model's descriptors (every choice but the user slots).
     pub fn model_choices() -> impl Iterator<Item = Self> {
         (0..FIRST_USER_SLOT).map(Self::from_index)

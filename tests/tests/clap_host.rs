@@ -611,8 +611,14 @@ fn model_without(dir: &Path, drop: &[&str]) -> PathBuf {
 /// nice-plug's CLAP state: an 8-byte little-endian length, then JSON with
 /// persisted fields under "fields". Sets the "model" field to `path`.
 fn with_model_path(state: &[u8], path: &str) -> Vec<u8> {
+    with_field(state, "model", &serde_json::to_string(path).unwrap())
+}
+
+/// The state with persisted field `key` set to `json` (a field's value is
+/// its own JSON text).
+fn with_field(state: &[u8], key: &str, json: &str) -> Vec<u8> {
     let mut v: serde_json::Value = serde_json::from_slice(&state[8..]).expect("state JSON");
-    v["fields"]["model"] = serde_json::Value::String(serde_json::to_string(path).unwrap());
+    v["fields"][key] = serde_json::Value::String(json.to_string());
     let body = serde_json::to_vec(&v).unwrap();
     let mut out = (body.len() as u64).to_le_bytes().to_vec();
     out.extend(body);
@@ -699,4 +705,91 @@ fn morph_and_manual_settings_survive_a_state_round_trip() {
             "mode {mode}: the state should matter"
         );
     }
+}
+
+/// Set in the child process of
+/// [`a_user_word_as_a_morph_end_equals_semantic_eq_render`], whose word
+/// library (`SEMANTIC_EQ_WORDS`) only that process sees.
+const WORDS_CHILD: &str = "SEMANTIC_EQ_TEST_WORDS_CHILD";
+
+/// A session whose morph ends at one of the user's words plays that word's
+/// landmark: the hosted plug-in (its library named by `SEMANTIC_EQ_WORDS`,
+/// the word held in the state) equals `semantic-eq render --to WORD --words
+/// FILE` bit for bit. On a machine whose library lacks the word, the same
+/// session loads and the end sits at the pad centre.
+#[test]
+fn a_user_word_as_a_morph_end_equals_semantic_eq_render() {
+    if std::env::var_os(WORDS_CHILD).is_none() {
+        // The library is read from the environment when an instance is
+        // made: run this test again in a process of its own that has it,
+        // so that no other test's instances see it.
+        let dir = tempfile::tempdir().unwrap();
+        let lib = dir.path().join("words.csv");
+        std::fs::copy(
+            host::workspace_root().join("assets/words-example.csv"),
+            &lib,
+        )
+        .unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "a_user_word_as_a_morph_end_equals_semantic_eq_render",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(WORDS_CHILD, "1")
+            .env("SEMANTIC_EQ_WORDS", &lib)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "the child failed:\n{text}");
+        assert!(text.contains("1 passed"), "the child ran no test:\n{text}");
+        return;
+    }
+    use semantic_eq::params::Descriptor;
+    let lib = PathBuf::from(std::env::var_os("SEMANTIC_EQ_WORDS").unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let input = pink(24_000, 21);
+    let slot = Descriptor::user(0).index() as f64;
+    // Morph mode at 100 %, to the first user-word slot, holding "crispy".
+    let mut inst = instance();
+    let p = params(&mut inst);
+    flush(
+        &mut inst,
+        &[
+            (p["Mode"].0, MORPH),
+            (p["Morph"].0, 0.75),
+            (p["Morph to"].0, slot),
+        ],
+    );
+    let session = save(&mut inst);
+    let with_word = |w: &str| with_field(&session, "user_words", &format!("[\"{w}\"]"));
+    let mut hosted = instance();
+    load(&mut hosted, &with_word("crispy"));
+    let hosted = process(&mut hosted, 48_000.0, &input, &[], &[256]);
+    let rendered = render_with(dir.path(), 48_000, &input, "sample,morph\n0,100\n", |o| {
+        RenderOptions {
+            from: Some("warm".into()),
+            to: Some("crispy".into()),
+            morph: Some(100.0),
+            mode: Some(semantic_eq_dsp::Mode::Morph),
+            words: Some(lib.clone()),
+            ..o
+        }
+    });
+    assert!(
+        bits(&hosted) == bits(&rendered),
+        "the hosted user word and the render differ (first at {:?})",
+        first_difference(&hosted, &rendered)
+    );
+    let mut centre = instance();
+    let at_centre = process(&mut centre, 48_000.0, &input, &[], &[256]);
+    assert!(bits(&hosted) != bits(&at_centre), "the word should matter");
+    // A word this library does not have: the session loads, the end sits
+    // at the centre.
+    let mut missing = instance();
+    load(&mut missing, &with_word("ghost"));
+    let missing = process(&mut missing, 48_000.0, &input, &[], &[256]);
+    assert!(bits(&missing) == bits(&at_centre));
 }

@@ -7,6 +7,9 @@
 //! - `--pad X,Y` moves the pad to (X, Y), each −1..1;
 //! - `--from NAME`, `--to NAME` set the morph line's ends (warm, bright,
 //!   airy, boomy, clear, muddy, thin, full; re27 and vocals are retired);
+//! - `--from-word WORD`, `--to-word WORD` put one of your own words there
+//!   (from the library `SEMANTIC_EQ_WORDS` or the per-user one);
+//! - `--words-panel` opens the words panel;
 //! - `--morph PERCENT` sets the position on it (−50..150);
 //! - `--mode pad|morph|manual` switches the mode;
 //! - `--edit-curve` then presses "Edit this curve" once the audio thread
@@ -25,8 +28,10 @@ use semantic_eq::params::{Descriptor, ModeChoice};
 use semantic_eq_model::BANDS;
 use std::process::ExitCode;
 
-const OURS: [&str; 9] = [
+const OURS: [&str; 11] = [
     "--ab-b",
+    "--from-word",
+    "--to-word",
     "--solo",
     "--pad",
     "--from",
@@ -45,6 +50,11 @@ fn main() -> ExitCode {
     while let Some(arg) = it.next() {
         if arg == "--edit-curve" {
             request.edit_curve = true;
+            any = true;
+            continue;
+        }
+        if arg == "--words-panel" {
+            request.words_panel = true;
             any = true;
             continue;
         }
@@ -107,6 +117,15 @@ fn parse(request: &mut StartRequest, flag: &str, value: &str) -> Result<(), Stri
         }
         "--from" => request.from = Some(descriptor(value)?),
         "--to" => request.to = Some(descriptor(value)?),
+        "--from-word" | "--to-word" => {
+            let w = semantic_eq_model::words::normalize_word(value)
+                .map_err(|e| format!("{flag}: {e}"))?;
+            if flag == "--from-word" {
+                request.from_word = Some(w);
+            } else {
+                request.to_word = Some(w);
+            }
+        }
         "--morph" => {
             let pct = value
                 .trim()

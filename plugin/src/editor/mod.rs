@@ -68,13 +68,18 @@ pub fn default_state() -> Arc<EguiEditorState> {
 /// What the next editor window does when it opens (the standalone's
 /// `--pad`, `--mode`, `--from`, `--to`, `--morph`, `--edit-curve` and
 /// `--bands-off`), each as a user's gesture would.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StartRequest {
     /// Move the pad to (x, y), −1..1 each.
     pub pad: Option<[f32; 2]>,
     /// The morph line's ends.
     pub from: Option<Descriptor>,
     pub to: Option<Descriptor>,
+    /// Or one of the user's words at an end (put in a *user word* slot).
+    pub from_word: Option<String>,
+    pub to_word: Option<String>,
+    /// Open the words panel.
+    pub words_panel: bool,
     /// Position on the morph line, −0.5..1.5.
     pub morph: Option<f32>,
     /// Switch to this mode.
@@ -183,6 +188,9 @@ pub struct Placed {
     pub bars: [Rect; 3],
     /// The analyser's show button.
     pub analyser: Option<Rect>,
+    /// The right edge of the analyser's buttons (the words line keeps
+    /// clear of them).
+    pub analyser_right: f32,
     /// The A/B segments and the copy button.
     pub ab: [Rect; 3],
     /// Each band card's solo button.
@@ -211,6 +219,7 @@ impl Default for Placed {
             controls: r,
             bars: [r; 3],
             analyser: None,
+            analyser_right: f32::NEG_INFINITY,
             ab: [r; 3],
             solo: [r; BAND_COUNT],
             words: None,
@@ -369,6 +378,11 @@ impl EditorApp {
             };
         }
         self.placed.analyser = Some(show);
+        self.placed.analyser_right = if an.show != analyser::Show::Off {
+            slope.right()
+        } else {
+            show.right()
+        };
     }
 
     /// One frame, given the window's root `Ui`.
@@ -404,6 +418,17 @@ impl EditorApp {
         if let Some(d) = request.to {
             controls::gesture(setter, &p.to, d);
         }
+        for (word, param, other) in [
+            (&request.from_word, &p.from, &p.to),
+            (&request.to_word, &p.to, &p.from),
+        ] {
+            let Some(word) = word else { continue };
+            match p.words.assign(word, [other.value().user_slot(), None]) {
+                Some(slot) => controls::gesture(setter, param, Descriptor::user(slot)),
+                None => nice_error!("\u{201c}{word}\u{201d} is not in your words"),
+            }
+        }
+        self.words.open = request.words_panel;
         if let Some(t) = request.morph {
             controls::gesture_exact(setter, &p.morph, t);
         }
@@ -963,7 +988,11 @@ impl EditorApp {
         }
         let painter = ui.painter_at(plot);
         let galley = painter.layout_job(job);
-        let at = Pos2::new(plot.right() - 8.0 - galley.size().x, plot.top() + 8.0);
+        let mut at = Pos2::new(plot.right() - 8.0 - galley.size().x, plot.top() + 8.0);
+        // Beside the analyser's buttons where it fits, else under them.
+        if at.x - 6.0 < self.placed.analyser_right + 8.0 {
+            at.y += 26.0;
+        }
         let rect = Rect::from_min_size(at, galley.size()).expand2(vec2(6.0, 3.0));
         painter.rect_filled(rect, 4.0, theme::alpha(theme::WELL, 0.85));
         painter.galley(at, galley, theme::TEXT_DIM);

@@ -173,10 +173,13 @@ fn spectrum_pixels(path: &Path) -> usize {
 
 /// Pixels of the morph line's colour.
 fn morph_pixels(path: &Path) -> usize {
+    colour_pixels(path, theme::MORPH_LINE)
+}
+
+/// Pixels of `colour` (within 24 per channel).
+fn colour_pixels(path: &Path, colour: egui::Color32) -> usize {
     let (_, _, px) = decode(path);
-    px.iter()
-        .filter(|p| near(**p, theme::MORPH_LINE, 24))
-        .count()
+    px.iter().filter(|p| near(**p, colour, 24)).count()
 }
 
 /// Share of pixels that differ between two pictures of the same size.
@@ -237,6 +240,23 @@ fn check_set(base: &Path) -> Result<(), String> {
             ab.display()
         ));
     }
+    // Your words: their diamonds and labels (and the words line's name)
+    // in their colour, the morph line to one of them; none elsewhere.
+    let words = with("-words");
+    check(&words).map_err(|e| format!("{}: {e}", words.display()))?;
+    let user = colour_pixels(&words, theme::USER_WORD);
+    if user < 250 || morph_pixels(&words) < 150 {
+        return Err(format!(
+            "{}: {user} pixels of the user words' colour, {} of the morph line",
+            words.display(),
+            morph_pixels(&words)
+        ));
+    }
+    for path in [&pad, &manual, &morph] {
+        if colour_pixels(path, theme::USER_WORD) > 20 {
+            return Err(format!("{}: user words without a library", path.display()));
+        }
+    }
     let d = differing(&pad, &manual);
     if d < 0.02 {
         return Err(format!(
@@ -252,7 +272,7 @@ fn check_set(base: &Path) -> Result<(), String> {
 fn screenshot_shows_the_editor() {
     let root = workspace();
     let out = root.join("target/screenshots/editor-test.png");
-    for suffix in ["", "-manual", "-morph", "-analyser", "-ab"] {
+    for suffix in ["", "-manual", "-morph", "-analyser", "-ab", "-words"] {
         let _ =
             std::fs::remove_file(root.join(format!("target/screenshots/editor-test{suffix}.png")));
     }
@@ -291,4 +311,5 @@ fn the_checks_pass_the_committed_screenshots_and_fail_a_blank_one() {
     assert!(lit_mode(&blank).is_err());
     assert!(lit_ab(&blank).is_err());
     assert_eq!(spectrum_pixels(&blank), 0);
+    assert_eq!(colour_pixels(&blank, theme::USER_WORD), 0);
 }

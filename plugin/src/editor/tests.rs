@@ -1464,6 +1464,25 @@ fn the_eq_playing_reads_back_as_its_nearest_words_in_every_mode() {
             assert!(rig.app.placed.plot.contains_rect(r), "{r:?} in the plot");
         }
     }
+    // Clear of the analyser's buttons, both shown, at either size.
+    rig.app.analyser.as_mut().unwrap().show = analyser::Show::Both;
+    for size in [
+        vec2(MIN_SIZE.0, MIN_SIZE.1),
+        vec2(DEFAULT_SIZE.0, DEFAULT_SIZE.1),
+    ] {
+        rig.size = size;
+        rig.run(vec![]);
+        rig.run(vec![]);
+        let show = rig.app.placed.analyser.unwrap();
+        let buttons = Rect::from_min_max(
+            show.min,
+            Pos2::new(rig.app.placed.analyser_right, show.bottom()),
+        );
+        let r = rig.app.placed.words.unwrap();
+        assert!(buttons.width() > 200.0, "{buttons:?}");
+        assert!(!r.intersects(buttons), "{size:?}: {r:?} over {buttons:?}");
+        assert!(rig.app.placed.plot.contains_rect(r), "{r:?} in the plot");
+    }
 }
 
 /// Whether a user word's diamond (filled in its colour) is drawn inside
