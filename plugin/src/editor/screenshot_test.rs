@@ -288,6 +288,42 @@ fn screenshot_shows_the_editor() {
     }
 }
 
+/// The user words' colour is told apart from every other colour the
+/// editor draws with (by more than the pictures' tolerance in some
+/// channel), so counting its pixels finds the words and nothing else.
+#[test]
+fn the_user_words_colour_is_distinct() {
+    let others = [
+        theme::BG,
+        theme::PANEL,
+        theme::WELL,
+        theme::BORDER,
+        theme::GRID,
+        theme::GRID_STRONG,
+        theme::DATA,
+        theme::SPECTRUM_POST,
+        theme::SPECTRUM_PRE,
+        theme::TEXT,
+        theme::TEXT_DIM,
+        theme::TEXT_FAINT,
+        theme::CURVE,
+        theme::MORPH_LINE,
+        theme::BAND_OFF,
+        theme::WARM,
+        theme::BRIGHT,
+        theme::ACCENT,
+        theme::FILL,
+        theme::FILL_HOT,
+        theme::ERROR,
+        theme::SOLO,
+        theme::BYPASS_ON,
+    ];
+    for c in others.iter().chain(&theme::BAND) {
+        let px = [c.r(), c.g(), c.b()];
+        assert!(!near(px, theme::USER_WORD, 24), "{c:?}");
+    }
+}
+
 /// The checks themselves: the committed screenshots pass, a window of
 /// plain background fails.
 #[test]

@@ -52,7 +52,7 @@ pub const SOLO: Color32 = Color32::from_rgb(0xff, 0xd2, 0x3f);
 /// The user's own words: their diamonds and labels on the pad, and their
 /// names in the words line. Used for nothing else, so a screenshot test can
 /// find them.
-pub const USER_WORD: Color32 = Color32::from_rgb(0xc7, 0x92, 0xea);
+pub const USER_WORD: Color32 = Color32::from_rgb(0xc8, 0xf0, 0x60);
 /// Bypass engaged.
 pub const BYPASS_ON: Color32 = Color32::from_rgb(0xe0, 0x5a, 0x47);
 

@@ -282,3 +282,45 @@ fn without_a_library_there_are_no_words_and_the_model_still_reads_back() {
         .unwrap_err();
     assert!(e.contains("no place"), "{e}");
 }
+
+/// A library in a folder without write permission: saving fails with the
+/// reason, the file and the folder are as they were, the words still play.
+/// (A process that may write anyway, root, skips it, saying so: the
+/// folder-is-a-file test above covers that case.)
+#[cfg(unix)]
+#[test]
+fn a_read_only_library_gives_the_reason_and_changes_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("config");
+    std::fs::create_dir(&folder).unwrap();
+    let path = folder.join("words.csv");
+    let mut lib = Loaded::default();
+    lib.teach("crispy", &eq(0.0, 0.0, 6.0)).unwrap();
+    let text = lib.to_csv(None);
+    std::fs::write(&path, &text).unwrap();
+    let set_mode =
+        |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    set_mode(&path, 0o444);
+    set_mode(&folder, 0o555);
+    let probe = folder.join("probe");
+    if std::fs::write(&probe, b"").is_ok() {
+        let _ = std::fs::remove_file(&probe);
+        set_mode(&folder, 0o755);
+        eprintln!("skipped: this process may write into a read-only folder (root)");
+        return;
+    }
+    let words = UserWords::new(Some(path.clone()));
+    let e = words
+        .run(WordRequest::Teach {
+            word: "boxy".into(),
+            eq: eq(3.0, 2.0, 0.0),
+        })
+        .unwrap_err();
+    let listing: Vec<_> = std::fs::read_dir(&folder).unwrap().collect();
+    set_mode(&folder, 0o755);
+    assert!(e.contains("ermission denied"), "{e}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    assert_eq!(listing.len(), 1, "no temporary left: {listing:?}");
+    assert_eq!(words.status().words, [("crispy".to_string(), 1)]);
+}
