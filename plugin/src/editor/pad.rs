@@ -638,16 +638,7 @@ fn landmarks_layer(
     }
     for (l, &p) in user.iter().zip(&diamonds) {
         let d = USER_MARK;
-        painter.add(egui::Shape::convex_polygon(
-            vec![
-                p + Vec2::new(0.0, -d),
-                p + Vec2::new(d, 0.0),
-                p + Vec2::new(0.0, d),
-                p + Vec2::new(-d, 0.0),
-            ],
-            theme::USER_WORD,
-            Stroke::new(1.5, theme::WELL),
-        ));
+        diamond(painter, p, d, Stroke::new(1.5, theme::WELL));
         let font = theme::font(theme::BODY);
         label(
             painter,
@@ -661,6 +652,21 @@ fn landmarks_layer(
             theme::USER_WORD,
         );
     }
+}
+
+/// A user word's mark: a diamond in its colour around `p`, `d` points from
+/// the centre to each corner.
+pub fn diamond(painter: &egui::Painter, p: Pos2, d: f32, stroke: Stroke) {
+    painter.add(egui::Shape::convex_polygon(
+        vec![
+            p + Vec2::new(0.0, -d),
+            p + Vec2::new(d, 0.0),
+            p + Vec2::new(0.0, d),
+            p + Vec2::new(-d, 0.0),
+        ],
+        theme::USER_WORD,
+        stroke,
+    ));
 }
 
 /// Half the diagonal of a user word's diamond, points.

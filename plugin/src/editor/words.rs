@@ -249,17 +249,12 @@ impl WordsView {
         for (word, count) in words.iter().take(MAX_ROWS) {
             let row = Rect::from_min_size(Pos2::new(inner.left(), y), vec2(inner.width(), ROW_H));
             let d = 4.5;
-            let c = Pos2::new(row.left() + d, row.center().y);
-            painter.add(egui::Shape::convex_polygon(
-                vec![
-                    c + vec2(0.0, -d),
-                    c + vec2(d, 0.0),
-                    c + vec2(0.0, d),
-                    c + vec2(-d, 0.0),
-                ],
-                theme::USER_WORD,
+            super::pad::diamond(
+                &painter,
+                Pos2::new(row.left() + d, row.center().y),
+                d,
                 Stroke::NONE,
-            ));
+            );
             let name = painter.text(
                 Pos2::new(row.left() + 16.0, row.center().y),
                 Align2::LEFT_CENTER,
