@@ -241,7 +241,8 @@ impl Plugin for SemanticEq {
     fn filter_state(state: &mut PluginState) {
         use nice_plug::params::internals::ParamPtr;
         use nice_plug::plugin::ParamValue;
-        let defaults = SemanticEqParams::default();
+        // Only the enums' lengths are wanted: no word library to read.
+        let defaults = SemanticEqParams::with_library(None);
         let enum_len: std::collections::HashMap<String, usize> = defaults
             .param_map()
             .into_iter()

@@ -796,7 +796,7 @@ impl EditorApp {
                 .map(|i| self.morph_end(Descriptor::from_index(i)).present)
                 .collect();
             let present = |d: Descriptor| presence[d.to_index()];
-            let status = self.words.status.clone();
+            let status = &self.words.status;
             let row = controls::morph_row(
                 ui,
                 setter,
@@ -807,7 +807,7 @@ impl EditorApp {
                 under,
                 &present,
                 &p.words,
-                &status,
+                status,
             );
             self.placed.morph = Some(row);
             self.placed.x_slider = None;

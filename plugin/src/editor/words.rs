@@ -245,7 +245,7 @@ impl WordsView {
                 theme::TEXT_FAINT,
             );
         }
-        let words = self.status.words.clone();
+        let words = &self.status.words;
         for (word, count) in words.iter().take(MAX_ROWS) {
             let row = Rect::from_min_size(Pos2::new(inner.left(), y), vec2(inner.width(), ROW_H));
             let d = 4.5;
