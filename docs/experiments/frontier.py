@@ -21,7 +21,7 @@ curve-space references that no EQ parameter or decoder stands between:
 Coverage is the mean absolute dB error of each held-out row at its best
 fit, accuracy the share of held-out warm/bright rows whose best fit has the
 right sign of x (for 1-NN: the nearest row's label, where it has one).
-numpy only; about 10 minutes on 2 cores (float32 distances).
+numpy only; about 17 minutes on 2 cores (float32 distances).
 """
 import sys
 
